@@ -1,0 +1,160 @@
+//! Engine plus mask for N channels: the one DSP object that the plugin, the command line and
+//! the tests drive, so there is one code path from a setting to a sample.
+//!
+//! Two doors: [`Processor::process`] is real-time safe (no allocation, lock or wait) once
+//! constructed; [`render`] is the offline convenience that allocates the whole output.
+
+use crate::mask::Masker;
+use crate::settings::Settings;
+use crate::stft::{Frame, Stft, StftConfig};
+
+/// What the processor shows of a frame after masking it, for analysis and display.
+pub struct FrameView<'a> {
+    pub config: StftConfig,
+    pub masker: &'a Masker,
+    pub frame: &'a Frame<'a>,
+}
+
+pub struct Processor {
+    stft: Stft,
+    masker: Masker,
+    settings: Settings,
+    sample_rate: f32,
+}
+
+/// The geometry a set of settings asks for.
+pub fn stft_config(settings: &Settings) -> StftConfig {
+    StftConfig::new(
+        settings.window_size,
+        settings.padding_ratio,
+        settings.window,
+    )
+}
+
+impl Processor {
+    /// Allocates everything for the largest settings; afterwards nothing allocates.
+    pub fn new(num_channels: usize, sample_rate: f32, settings: Settings) -> Self {
+        Self {
+            stft: Stft::new(num_channels, stft_config(&settings)),
+            masker: Masker::new(num_channels, sample_rate),
+            settings,
+            sample_rate,
+        }
+    }
+
+    pub fn num_channels(&self) -> usize {
+        self.stft.num_channels()
+    }
+
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+
+    /// Changes the sample rate (time constants depend on it). Not real-time: call it from
+    /// the host's (re)activation, where it is followed by a reset.
+    pub fn set_sample_rate(&mut self, sample_rate: f32) {
+        self.sample_rate = sample_rate;
+        self.masker.set_sample_rate(sample_rate);
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Takes new settings. Geometry changes fade over a few milliseconds and change the
+    /// latency; everything else applies from the next frame. Never allocates.
+    pub fn set_settings(&mut self, settings: &Settings) {
+        self.settings = *settings;
+        self.stft.set_config(stft_config(settings));
+    }
+
+    /// The latency to report to a host, for the geometry in use or being switched to.
+    pub fn latency_samples(&self) -> usize {
+        self.stft.latency_samples()
+    }
+
+    /// The geometry in use right now.
+    pub fn config(&self) -> StftConfig {
+        self.stft.config()
+    }
+
+    /// Silence in the history; a pending geometry switch completes at once. Keeps the print.
+    pub fn reset(&mut self) {
+        self.stft.reset();
+        self.masker.reset();
+    }
+
+    pub fn masker(&self) -> &Masker {
+        &self.masker
+    }
+
+    pub fn masker_mut(&mut self) -> &mut Masker {
+        &mut self.masker
+    }
+
+    /// Processes one block in place (one slice per channel, any equal length).
+    pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        self.process_observed(channels, |_| {});
+    }
+
+    /// [`Self::process`], calling `observe` after each frame has been masked, e.g. to
+    /// publish it to an editor. `observe` runs on the audio thread: it must not block.
+    pub fn process_observed<F: FnMut(&FrameView)>(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        mut observe: F,
+    ) {
+        let masker = &mut self.masker;
+        let settings = &self.settings;
+        self.stft.process(channels, |frame| {
+            masker.process_frame(frame, settings);
+            observe(&FrameView {
+                config: frame.config,
+                masker,
+                frame,
+            });
+        });
+    }
+}
+
+/// Renders whole signals offline: output has the input's length and is aligned with it
+/// (latency removed, tail flushed). `progress` receives the fraction done. Allocates.
+pub fn render(
+    settings: &Settings,
+    sample_rate: f32,
+    channels: &[Vec<f32>],
+    mut progress: impl FnMut(f32),
+) -> Vec<Vec<f32>> {
+    let mut processor = Processor::new(channels.len(), sample_rate, *settings);
+    let latency = processor.latency_samples();
+    let len = channels.first().map_or(0, Vec::len);
+    let mut buffers: Vec<Vec<f32>> = channels
+        .iter()
+        .map(|channel| {
+            let mut buffer = channel.clone();
+            buffer.resize(len + latency, 0.0);
+            buffer
+        })
+        .collect();
+    // Large blocks for speed; the output does not depend on the block size.
+    const BLOCK: usize = 1 << 16;
+    let total = len + latency;
+    let mut pos = 0;
+    while pos < total {
+        let end = (pos + BLOCK).min(total);
+        let mut slices: Vec<&mut [f32]> = buffers
+            .iter_mut()
+            .map(|buffer| &mut buffer[pos..end])
+            .collect();
+        processor.process(&mut slices);
+        pos = end;
+        progress(pos as f32 / total.max(1) as f32);
+    }
+    for buffer in &mut buffers {
+        buffer.drain(..latency);
+    }
+    buffers
+}
+
+#[cfg(test)]
+mod tests;

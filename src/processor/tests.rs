@@ -1,0 +1,271 @@
+use super::*;
+use crate::mask::alias::AliasMeter;
+use crate::mask::kernel::Kernel;
+use crate::settings::{KernelKind, Mode, Reference};
+use crate::stft::WindowKind;
+
+fn noise(len: usize, seed: u32) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(2_654_435_761).max(1);
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state as f32 / u32::MAX as f32) * 1.6 - 0.8
+        })
+        .collect()
+}
+
+const KERNELS: [KernelKind; 6] = [
+    KernelKind::None,
+    KernelKind::Hamming3,
+    KernelKind::Blackman5,
+    KernelKind::Brickwall5,
+    KernelKind::Brickwall7,
+    KernelKind::Exact,
+];
+
+fn all_ones(window: WindowKind, n: usize, p: usize, kernel: KernelKind) -> Settings {
+    let mut settings = Settings::default();
+    settings.threshold_db = -140.0;
+    settings.mode = Mode::Binary;
+    settings.window = window;
+    settings.window_size = n;
+    settings.padding_ratio = p;
+    settings.kernel = kernel;
+    settings
+}
+
+fn max_error_db(a: &[f32], b: &[f32]) -> f32 {
+    let max = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    20.0 * max.max(1e-20).log10()
+}
+
+/// Feeds `input` (stereo) through a processor in blocks from `blocks` (cycled); returns the
+/// output aligned with the input.
+fn run_blocks(settings: &Settings, input: &[Vec<f32>], blocks: &[usize]) -> Vec<Vec<f32>> {
+    let mut processor = Processor::new(input.len(), 48_000.0, *settings);
+    let latency = processor.latency_samples();
+    let mut buffers: Vec<Vec<f32>> = input
+        .iter()
+        .map(|c| {
+            let mut b = c.clone();
+            b.resize(c.len() + latency, 0.0);
+            b
+        })
+        .collect();
+    let total = buffers[0].len();
+    let mut pos = 0;
+    for &block in blocks.iter().cycle() {
+        if pos >= total {
+            break;
+        }
+        let end = (pos + block).min(total);
+        let mut slices: Vec<&mut [f32]> = buffers.iter_mut().map(|b| &mut b[pos..end]).collect();
+        processor.process(&mut slices);
+        pos = end;
+    }
+    buffers.into_iter().map(|mut b| b.split_off(latency)).collect()
+}
+
+#[test]
+fn all_ones_mask_nulls_every_window_size_padding_and_kernel() {
+    let windows = [WindowKind::Hann, WindowKind::Hamming, WindowKind::Blackman];
+    for window in windows {
+        for n in [256, 1024, 4096, 8192] {
+            for p in [1, 2, 4, 8] {
+                for kernel in KERNELS {
+                    let settings = all_ones(window, n, p, kernel);
+                    let input = vec![noise(2 * n + 3000, n as u32 ^ p as u32)];
+                    let output = render(&settings, 48_000.0, &input, |_| {});
+                    // Past the first window the engine has all frames overlapping.
+                    let error = max_error_db(&input[0][n..], &output[0][n..]);
+                    assert!(
+                        error <= -120.0,
+                        "{window:?} N={n} P={p} {kernel:?}: {error:.1} dB"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn all_ones_mask_nulls_at_every_host_block_size() {
+    let random: Vec<usize> = noise(300, 9).iter().map(|x| ((x + 0.8) * 2500.0) as usize + 1).collect();
+    for kernel in KERNELS {
+        let settings = all_ones(WindowKind::Hann, 1024, 2, kernel);
+        let input = vec![noise(30_000, 1), noise(30_000, 2)];
+        for blocks in [&[1][..], &[7], &[64], &[512], &[4096], &random] {
+            let output = run_blocks(&settings, &input, blocks);
+            for (i, o) in input.iter().zip(&output) {
+                let error = max_error_db(&i[1024..], &o[1024..]);
+                assert!(error <= -120.0, "{kernel:?} blocks {:?}: {error:.1}", &blocks[..1]);
+            }
+        }
+    }
+}
+
+#[test]
+fn masked_output_does_not_depend_on_block_size() {
+    // Defaults: adaptive floor, soft mask, brickwall kernel, attack/release: all stateful.
+    let settings = Settings::default();
+    let input = vec![noise(40_000, 3), noise(40_000, 4)];
+    let reference = run_blocks(&settings, &input, &[512]);
+    let random: Vec<usize> = noise(300, 5).iter().map(|x| ((x + 0.8) * 5000.0) as usize + 1).collect();
+    for blocks in [&[1][..], &[7], &[64], &[4096], &random] {
+        assert_eq!(run_blocks(&settings, &input, blocks), reference, "{:?}", &blocks[..1]);
+    }
+}
+
+#[test]
+fn full_scale_sine_on_a_bin_reads_zero_db() {
+    for window in [WindowKind::Hann, WindowKind::Hamming, WindowKind::Blackman] {
+        for n in [256, 512, 1024, 2048, 4096, 8192] {
+            for p in [1, 2, 4, 8] {
+                let mut settings = Settings::default();
+                settings.window = window;
+                settings.window_size = n;
+                settings.padding_ratio = p;
+                let config = stft_config(&settings);
+                let bin = config.num_bins() / 3;
+                let m = config.transform_size() as f64;
+                let mut signal: Vec<f32> = (0..2 * n)
+                    .map(|t| (std::f64::consts::TAU * bin as f64 * t as f64 / m).sin() as f32)
+                    .collect();
+                let mut processor = Processor::new(1, 48_000.0, settings);
+                let mut level = f32::NAN;
+                processor.process_observed(&mut [&mut signal], |view| {
+                    level = view.masker.levels_db(0)[bin];
+                });
+                assert!(level.abs() <= 0.1, "{window:?} N={n} P={p}: {level} dB");
+            }
+        }
+    }
+}
+
+/// Rejection of the kernel applied to a single isolated bin (an atom) at one geometry.
+fn atom_rejection(kernel_kind: KernelKind, n: usize, p: usize) -> f32 {
+    let config = StftConfig::new(n, p, WindowKind::Hann);
+    let mut kernel = Kernel::new();
+    kernel.prepare(kernel_kind, config);
+    let mut gains = vec![0.0; config.num_bins()];
+    gains[config.num_bins() / 3] = 1.0;
+    kernel.apply(&mut gains);
+    AliasMeter::new().rejection_db(&gains, config)
+}
+
+/// Worst per-frame rejection of the gains the processor applied to noise, with a binary
+/// mask at a threshold that splits the bins about in half (random binary masks).
+fn random_mask_rejection(kernel: KernelKind, n: usize, p: usize) -> f32 {
+    let mut settings = Settings::default();
+    settings.window_size = n;
+    settings.padding_ratio = p;
+    settings.kernel = kernel;
+    settings.mode = Mode::Binary;
+    settings.reference = Reference::Absolute;
+    settings.floor_db = f32::NEG_INFINITY;
+    settings.attack_ms = 0.0;
+    settings.release_ms = 0.0;
+    // White noise of amplitude 0.8 uniform: bins sit near -26 dBFS at N = 1024; the
+    // median is found by the first frame below, so the mask is random, not all or nothing.
+    settings.threshold_db = -200.0;
+    let mut processor = Processor::new(1, 48_000.0, settings);
+    let mut warmup = noise(2 * n * p, 17);
+    processor.process(&mut [&mut warmup]);
+    let config = processor.config();
+    let mut median = 0.0;
+    let mut probe = noise(n, 18);
+    processor.process_observed(&mut [&mut probe], |view| {
+        let mut levels = view.masker.levels_db(0).to_vec();
+        levels.sort_by(f32::total_cmp);
+        median = levels[levels.len() / 2];
+    });
+    settings.threshold_db = median;
+    processor.set_settings(&settings);
+    let mut meter = AliasMeter::new();
+    let mut worst = f32::INFINITY;
+    let mut signal = noise(8 * n, 19);
+    processor.process_observed(&mut [&mut signal], |view| {
+        let gains = view.masker.applied_gains(0);
+        let levels = view.masker.levels_db(0).iter();
+        let open = levels.zip(view.masker.thresholds_db(0)).filter(|(l, t)| l >= t).count();
+        assert!(open > gains.len() / 5 && open < gains.len() * 4 / 5, "mask is random");
+        worst = worst.min(meter.rejection_db(gains, config));
+    });
+    worst
+}
+
+#[test]
+fn alias_rejection_meets_the_figures_moorer_gives() {
+    let mut table = String::from("| kernel | P=1 | P=2 | P=4 | P=8 |\n|---|---|---|---|---|\n");
+    for kernel in KERNELS {
+        let mut row = format!("| {kernel:?} atom |");
+        let mut random_row = format!("| {kernel:?} random |");
+        for p in [1, 2, 4, 8] {
+            let atom = atom_rejection(kernel, 1024, p);
+            let random = random_mask_rejection(kernel, 1024, p);
+            row += &format!(" {atom:.1} dB |");
+            random_row += &format!(" {random:.1} dB |");
+            if p == 2 {
+                let bound = match kernel {
+                    KernelKind::Brickwall5 => 22.0,
+                    KernelKind::Brickwall7 => 30.0,
+                    KernelKind::Exact => 100.0,
+                    _ => f32::NEG_INFINITY,
+                };
+                assert!(atom >= bound, "{kernel:?} atom at P=2: {atom:.1} dB");
+                assert!(random >= bound, "{kernel:?} random at P=2: {random:.1} dB");
+            }
+        }
+        table += &format!("{row}\n{random_row}\n");
+    }
+    println!("alias rejection, N = 1024, hann (energy of the implied response outside M - N + 1 samples, dB below total; worst frame for random masks):\n{table}");
+    // Without a kernel an atom never decays: at P = 2 half its energy lies outside
+    // (N - 1 of M = 2N samples), about 3 dB.
+    let bare = atom_rejection(KernelKind::None, 1024, 2);
+    assert!((bare - 3.0).abs() < 0.1, "{bare}");
+    // Smoothing kernels make the atom decay: better than the bare atom at every padding.
+    for kernel in [KernelKind::Hamming3, KernelKind::Blackman5] {
+        for p in [2, 4, 8] {
+            let smoothed = atom_rejection(kernel, 1024, p);
+            let bare = atom_rejection(KernelKind::None, 1024, p);
+            assert!(smoothed > bare + 3.0, "{kernel:?} P={p}: {smoothed} vs {bare}");
+        }
+    }
+}
+
+#[test]
+fn non_finite_input_never_poisons_the_mask() {
+    let settings = Settings::default();
+    let mut processor = Processor::new(2, 48_000.0, settings);
+    let mut left = noise(48_000, 1);
+    let mut right = noise(48_000, 2);
+    left[10_000] = f32::NAN;
+    right[10_001] = f32::INFINITY;
+    left[10_002] = 1e-40;
+    processor.process(&mut [&mut left, &mut right]);
+    assert!(left.iter().chain(&right).all(|x| x.is_finite()));
+}
+
+#[test]
+fn inverted_modes_pass_what_the_plain_modes_reduce() {
+    // Binary plus binary_inverted with a -inf floor add up to the input.
+    let mut plain = Settings::default();
+    plain.mode = Mode::Binary;
+    plain.floor_db = f32::NEG_INFINITY;
+    plain.attack_ms = 0.0;
+    plain.release_ms = 0.0;
+    plain.kernel = KernelKind::None;
+    plain.reference = Reference::Absolute;
+    plain.threshold_db = -40.0;
+    let mut inverted = plain;
+    inverted.mode = Mode::BinaryInverted;
+    let input = vec![noise(20_000, 8)];
+    let a = render(&plain, 48_000.0, &input, |_| {});
+    let b = render(&inverted, 48_000.0, &input, |_| {});
+    let sum: Vec<f32> = a[0].iter().zip(&b[0]).map(|(x, y)| x + y).collect();
+    assert!(max_error_db(&input[0][2048..], &sum[2048..]) < -110.0);
+    // And neither alone is the input.
+    assert!(max_error_db(&input[0][2048..], &a[0][2048..]) > -20.0);
+}

@@ -1,0 +1,360 @@
+//! The STFT engine: analysis window, padding with centering, forward transform, a per-frame
+//! callback on the spectra of all channels, inverse transform and overlap-add of the whole
+//! padded frame.
+//!
+//! Following Moorer (2017), the windowed `N` samples sit in the middle of an `M = P N` point
+//! frame with `(M - N) / 2` zeros each side, so a zero-phase gain whose impulse response is
+//! at most `M - N + 1` points long is applied without wrap-around, and all `M` output samples
+//! are overlap-added (the tails are part of the filtered signal, not waste). There is no
+//! synthesis window: it would cut those tails off.
+//!
+//! Knows nothing of masks or plugins. Allocates in [`Stft::new`] only.
+
+mod fft;
+mod window;
+
+pub use fft::FftPlans;
+pub use realfft::num_complex::Complex;
+pub use window::{reconstruction_gain, WindowKind};
+
+use crate::config::{
+    MAX_PADDING_RATIO, MAX_TRANSFORM_SIZE, MAX_WINDOW_SIZE, MIN_WINDOW_SIZE, OVERLAP,
+    SWITCH_FADE_SAMPLES,
+};
+
+/// Window size, padding and window: everything that fixes the frame geometry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StftConfig {
+    /// `N`, samples per frame.
+    pub window_size: usize,
+    /// `P = M / N`.
+    pub padding_ratio: usize,
+    pub window: WindowKind,
+}
+
+impl StftConfig {
+    /// # Panics
+    /// If `window_size` is not a power of two in 256..=8192 or `padding_ratio` not in 1, 2, 4, 8.
+    pub fn new(window_size: usize, padding_ratio: usize, window: WindowKind) -> Self {
+        assert!(
+            window_size.is_power_of_two()
+                && (MIN_WINDOW_SIZE..=MAX_WINDOW_SIZE).contains(&window_size),
+            "window size {window_size}"
+        );
+        assert!(
+            padding_ratio.is_power_of_two() && padding_ratio <= MAX_PADDING_RATIO,
+            "padding ratio {padding_ratio}"
+        );
+        Self {
+            window_size,
+            padding_ratio,
+            window,
+        }
+    }
+
+    /// `M`, the transform size.
+    pub fn transform_size(&self) -> usize {
+        self.window_size * self.padding_ratio
+    }
+
+    /// Bins in a frame's spectrum, `M / 2 + 1`.
+    pub fn num_bins(&self) -> usize {
+        self.transform_size() / 2 + 1
+    }
+
+    /// `H`, samples between frames.
+    pub fn hop(&self) -> usize {
+        self.window_size / OVERLAP
+    }
+
+    /// Zeros on each side of the windowed input in the padded frame, `(M - N) / 2`.
+    pub fn centering_offset(&self) -> usize {
+        (self.transform_size() - self.window_size) / 2
+    }
+
+    /// Longest implied impulse response a frame holds without wrap-around, `M - N + 1`.
+    pub fn alias_free_length(&self) -> usize {
+        self.transform_size() - self.window_size + 1
+    }
+
+    /// Exact delay from input to output: the frame that completes a sample is the one that
+    /// reaches `(M - N) / 2` past it, so a sample is final `N - 1 + (M - N) / 2` samples later.
+    pub fn latency_samples(&self) -> usize {
+        self.window_size - 1 + self.centering_offset()
+    }
+}
+
+/// What the per-frame callback sees: the spectra of all channels for one frame.
+pub struct Frame<'a> {
+    /// One spectrum per channel, each `config.num_bins()` long. Change values, not lengths.
+    pub spectra: &'a mut [Vec<Complex<f32>>],
+    pub config: StftConfig,
+    /// Sum of the analysis window: a full-scale sine centred on a bin has magnitude
+    /// `window_sum / 2`, whatever the window, `N` and `P`.
+    pub window_sum: f32,
+    /// Sum of the squared window: white noise of variance s² has mean bin power
+    /// `s² window_power`.
+    pub window_power: f32,
+}
+
+/// Per-channel ring buffers, indexed by absolute sample time modulo their power-of-two size.
+struct ChannelRings {
+    input: Vec<f32>,
+    output: Vec<f32>,
+}
+
+/// Switching geometry: fade the old output out, then start the new one from clean
+/// accumulators (its first frames overlap-add in, which is itself a smooth fade-in).
+#[derive(Debug, Clone, Copy)]
+struct Switch {
+    to: StftConfig,
+    remaining: usize,
+}
+
+/// The STFT engine for a fixed number of channels.
+pub struct Stft {
+    config: StftConfig,
+    pending: Option<Switch>,
+    rings: Vec<ChannelRings>,
+    /// Spectra handed to the frame callback; allocated for the largest M.
+    spectra: Vec<Vec<Complex<f32>>>,
+    /// The padded time frame, reused for analysis and synthesis.
+    frame: Vec<f32>,
+    window: Vec<f32>,
+    window_sum: f32,
+    window_power: f32,
+    /// `1 / M` for the unnormalised round trip times the overlap-add gain.
+    output_scale: f32,
+    plans: FftPlans,
+    /// Samples pushed since the last reset or switch.
+    time: u64,
+    /// Samples pushed since the last frame.
+    since_frame: usize,
+}
+
+const INPUT_RING: usize = MAX_WINDOW_SIZE;
+/// Output accumulator span: a frame writes up to `M` samples ahead of the read point.
+const OUTPUT_RING: usize = 2 * MAX_TRANSFORM_SIZE;
+
+impl Stft {
+    /// Allocates everything for the largest settings, so later switches never allocate.
+    pub fn new(num_channels: usize, config: StftConfig) -> Self {
+        let max_bins = MAX_TRANSFORM_SIZE / 2 + 1;
+        let mut stft = Self {
+            config,
+            pending: None,
+            rings: (0..num_channels)
+                .map(|_| ChannelRings {
+                    input: vec![0.0; INPUT_RING],
+                    output: vec![0.0; OUTPUT_RING],
+                })
+                .collect(),
+            spectra: (0..num_channels)
+                .map(|_| Vec::with_capacity(max_bins))
+                .collect(),
+            frame: vec![0.0; MAX_TRANSFORM_SIZE],
+            window: vec![0.0; MAX_WINDOW_SIZE],
+            window_sum: 0.0,
+            window_power: 0.0,
+            output_scale: 0.0,
+            plans: FftPlans::new(),
+            time: 0,
+            since_frame: 0,
+        };
+        stft.apply_config(config);
+        stft
+    }
+
+    pub fn num_channels(&self) -> usize {
+        self.rings.len()
+    }
+
+    /// The geometry in use (a requested switch takes effect after its fade-out).
+    pub fn config(&self) -> StftConfig {
+        self.config
+    }
+
+    /// The geometry that is or will be in use once a pending switch completes: the one
+    /// whose latency a host should be told about.
+    pub fn target_config(&self) -> StftConfig {
+        self.pending.map_or(self.config, |switch| switch.to)
+    }
+
+    /// Latency of [`Self::target_config`], in samples.
+    pub fn latency_samples(&self) -> usize {
+        self.target_config().latency_samples()
+    }
+
+    /// Requests a new geometry. It takes effect after a short fade-out; never allocates.
+    pub fn set_config(&mut self, config: StftConfig) {
+        if config == self.target_config() {
+            return;
+        }
+        let remaining = match self.pending {
+            Some(switch) => switch.remaining,
+            None => SWITCH_FADE_SAMPLES,
+        };
+        self.pending = Some(Switch {
+            to: config,
+            remaining,
+        });
+    }
+
+    /// Switches geometry at once, without a fade, and clears all state (for offline use).
+    pub fn reset_with(&mut self, config: StftConfig) {
+        self.pending = None;
+        self.apply_config(config);
+        self.reset();
+    }
+
+    /// Clears all audio state: the output is as if the input had been silent forever.
+    pub fn reset(&mut self) {
+        for rings in &mut self.rings {
+            rings.input.fill(0.0);
+            rings.output.fill(0.0);
+        }
+        self.time = 0;
+        self.since_frame = 0;
+        if let Some(switch) = self.pending.take() {
+            self.apply_config(switch.to);
+        }
+    }
+
+    fn apply_config(&mut self, config: StftConfig) {
+        self.config = config;
+        let window = &mut self.window[..config.window_size];
+        config.window.fill(window);
+        self.window_sum = window.iter().sum();
+        self.window_power = window.iter().map(|w| w * w).sum();
+        self.output_scale =
+            reconstruction_gain(window, config.hop()) / config.transform_size() as f32;
+        // Spectra are exactly `num_bins` long while this geometry is in use; the capacity
+        // is the largest M's, so this never allocates.
+        for spectrum in &mut self.spectra {
+            spectrum.resize(config.num_bins(), Complex::default());
+        }
+    }
+
+    /// Processes `channels` in place (each the same length, any length, one slice per
+    /// channel of the engine), calling `on_frame` once per hop with all channels' spectra.
+    /// Output is delayed by [`StftConfig::latency_samples`] and does not depend on how
+    /// the input is split into calls.
+    ///
+    /// # Panics
+    /// If the number of channels differs from the engine's or the slices differ in length.
+    pub fn process<F: FnMut(&mut Frame)>(&mut self, channels: &mut [&mut [f32]], mut on_frame: F) {
+        assert_eq!(channels.len(), self.rings.len(), "channel count");
+        let len = channels.first().map_or(0, |channel| channel.len());
+        assert!(channels.iter().all(|channel| channel.len() == len));
+
+        let mut pos = 0;
+        while pos < len {
+            let hop = self.config.hop();
+            let mut chunk = (len - pos).min(hop - self.since_frame);
+            if let Some(switch) = &self.pending {
+                chunk = chunk.min(switch.remaining.max(1));
+            }
+            let input_mask = INPUT_RING - 1;
+            for (channel, rings) in channels.iter().zip(self.rings.iter_mut()) {
+                for (offset, &sample) in channel[pos..pos + chunk].iter().enumerate() {
+                    let t = self.time as usize + offset;
+                    // Non-finite input would spread through every bin of every frame that
+                    // holds it; silence it here so the state recovers within one window.
+                    // Denormals are flushed too: they would slow every later frame down.
+                    rings.input[t & input_mask] = if sample.abs() >= 1e-30 && sample.is_finite() {
+                        sample
+                    } else {
+                        0.0
+                    };
+                }
+            }
+            self.time += chunk as u64;
+            self.since_frame += chunk;
+            if self.since_frame == hop {
+                self.since_frame = 0;
+                self.process_frame(&mut on_frame);
+            }
+            self.read_output(channels, pos, chunk);
+            pos += chunk;
+        }
+    }
+
+    fn read_output(&mut self, channels: &mut [&mut [f32]], pos: usize, chunk: usize) {
+        let output_mask = OUTPUT_RING - 1;
+        let latency = self.config.latency_samples() as u64;
+        // The sample leaving now entered `latency` samples ago.
+        let first = (self.time - chunk as u64).wrapping_sub(latency);
+        let fade = self.pending.map(|switch| switch.remaining);
+        for (channel, rings) in channels.iter_mut().zip(self.rings.iter_mut()) {
+            for (offset, out) in channel[pos..pos + chunk].iter_mut().enumerate() {
+                let index = first.wrapping_add(offset as u64) as usize & output_mask;
+                let mut value = rings.output[index];
+                rings.output[index] = 0.0;
+                if let Some(remaining) = fade {
+                    value *= remaining.saturating_sub(offset) as f32 / SWITCH_FADE_SAMPLES as f32;
+                }
+                *out = value;
+            }
+        }
+        if let Some(switch) = &mut self.pending {
+            switch.remaining = switch.remaining.saturating_sub(chunk);
+            if switch.remaining == 0 {
+                let to = switch.to;
+                self.pending = None;
+                self.apply_config(to);
+                for rings in &mut self.rings {
+                    rings.output.fill(0.0);
+                }
+                self.since_frame = 0;
+            }
+        }
+    }
+
+    fn process_frame<F: FnMut(&mut Frame)>(&mut self, on_frame: &mut F) {
+        let config = self.config;
+        let n = config.window_size;
+        let m = config.transform_size();
+        let offset = config.centering_offset();
+        let num_bins = config.num_bins();
+        let input_mask = INPUT_RING - 1;
+        // The frame holds input times [start, start + N).
+        let start = self.time.wrapping_sub(n as u64);
+
+        for (rings, spectrum) in self.rings.iter().zip(self.spectra.iter_mut()) {
+            let frame = &mut self.frame[..m];
+            frame[..offset].fill(0.0);
+            frame[offset + n..].fill(0.0);
+            for (i, (slot, &w)) in frame[offset..offset + n]
+                .iter_mut()
+                .zip(&self.window[..n])
+                .enumerate()
+            {
+                *slot = rings.input[start.wrapping_add(i as u64) as usize & input_mask] * w;
+            }
+            self.plans.forward(frame, &mut spectrum[..num_bins]);
+        }
+
+        on_frame(&mut Frame {
+            spectra: &mut self.spectra,
+            config,
+            window_sum: self.window_sum,
+            window_power: self.window_power,
+        });
+
+        let output_mask = OUTPUT_RING - 1;
+        // Output sample j of the padded frame lines up with input time start - offset + j.
+        let first = start.wrapping_sub(offset as u64);
+        for (rings, spectrum) in self.rings.iter_mut().zip(self.spectra.iter_mut()) {
+            let frame = &mut self.frame[..m];
+            self.plans.inverse(&mut spectrum[..num_bins], frame);
+            let scale = self.output_scale;
+            for (j, &value) in frame.iter().enumerate() {
+                let index = first.wrapping_add(j as u64) as usize & output_mask;
+                rings.output[index] += value * scale;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
