@@ -1,7 +1,11 @@
 //! Spectral Mask: an STFT spectral gate without time aliasing.
 
+pub mod analysis;
 pub mod config;
+pub mod editor;
 pub mod mask;
+pub mod params;
+pub mod plugin;
 pub mod processor;
 pub mod settings;
 pub mod stft;

@@ -1,5 +1,209 @@
-//! Placeholder until the nice-plug wrapper lands (helper task in progress).
-/// Runs the standalone app with `args`; false on failure.
-pub fn run_standalone(_args: Vec<String>) -> bool {
-    false
+//! The nice-plug wrapper: the CLAP and VST3 plugin and the standalone app around the one
+//! [`Processor`]. It reads the parameters into [`Settings`], reports the latency the geometry
+//! implies, and carries the learned noise print between the processor and the saved state.
+//! No DSP lives here.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use nice_plug::prelude::*;
+
+use crate::params::{settings_from_params, PrintPublisher, SpectralMaskParams};
+use crate::processor::{stft_config, Processor};
+
+pub struct SpectralMask {
+    params: Arc<SpectralMaskParams>,
+    /// Built in `activate()` for the host's channel count; `None` before that.
+    processor: Option<Processor>,
+    print_publisher: PrintPublisher,
+    /// The latency last told to the host, in samples.
+    reported_latency: u32,
+    /// Nothing has been processed since the last activation or reset.
+    fresh: bool,
+}
+
+impl Default for SpectralMask {
+    fn default() -> Self {
+        let params = Arc::new(SpectralMaskParams::default());
+        let print_publisher = params
+            .noise_print
+            .take_publisher()
+            .expect("fresh parameters still hold their publisher");
+        Self {
+            params,
+            processor: None,
+            print_publisher,
+            reported_latency: 0,
+            fresh: true,
+        }
+    }
+}
+
+impl SpectralMask {
+    /// The parameters, e.g. for an editor.
+    pub fn params_arc(&self) -> Arc<SpectralMaskParams> {
+        self.params.clone()
+    }
+}
+
+impl Plugin for SpectralMask {
+    const NAME: &'static str = "Spectral Mask";
+    const VENDOR: &'static str = "Spectral Mask";
+    const URL: &'static str = "https://github.com/spectral-mask/spectral-mask";
+    const EMAIL: &'static str = "";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    // Automation is applied where it lands in the block rather than at the block's start: with
+    // 8192-sample host blocks and a 512-sample hop, that is the difference between a threshold
+    // ride that moves every frame and one that moves in 170 ms stairs.
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    // EDITOR HOOK: the egui editor (src/editor/) replaces `()` with its editor type and
+    // implements `editor()` below.
+    type Editor = ();
+    type SysExMessage = ();
+    type BackgroundTask = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        None
+    }
+
+    fn activate(
+        &mut self,
+        audio_io_layout: &AudioIOLayout,
+        buffer_config: &BufferConfig,
+        context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        let num_channels = audio_io_layout
+            .main_output_channels
+            .map_or(0, NonZeroU32::get) as usize;
+        if num_channels == 0 {
+            return false;
+        }
+        let sample_rate = buffer_config.sample_rate;
+        let settings = settings_from_params(&self.params);
+        // Hosts may activate several times in a row (e.g. while restoring state); the
+        // processor's buffers are sized for the largest settings, so one per channel count
+        // is enough.
+        let processor = match self.processor.take() {
+            Some(mut processor) if processor.num_channels() == num_channels => {
+                processor.set_sample_rate(sample_rate);
+                processor
+            }
+            _ => Processor::new(num_channels, sample_rate, settings),
+        };
+        let processor = self.processor.insert(processor);
+        processor.set_settings(&settings);
+        // Completes any pending geometry switch, so the latency below is the one in use.
+        processor.reset();
+        self.params
+            .noise_print
+            .install_blocking(|print| processor.masker_mut().set_noise_print(print));
+        self.reported_latency = latency_u32(processor);
+        context.set_latency_samples(self.reported_latency);
+        self.fresh = true;
+        true
+    }
+
+    fn reset(&mut self) {
+        if let Some(processor) = &mut self.processor {
+            processor.reset();
+        }
+        self.fresh = true;
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        let Some(processor) = &mut self.processor else {
+            return ProcessStatus::Error("processing before activation");
+        };
+        self.params
+            .noise_print
+            .try_install_loaded(|print| processor.masker_mut().set_noise_print(print));
+
+        let settings = settings_from_params(&self.params);
+        processor.set_settings(&settings);
+        if self.fresh && processor.config() != stft_config(&settings) {
+            // Settings that arrive after activation but before any audio (a host setting up a
+            // session or an offline render) have nothing to fade from: switch at once, so the
+            // output is exactly that of a render started with these settings.
+            processor.reset();
+        }
+        self.fresh &= buffer.samples() == 0;
+        // A window-size or padding change moves the latency at once (the old geometry fades
+        // out over a few ms); the host restarts the plugin to compensate.
+        let latency = latency_u32(processor);
+        if latency != self.reported_latency {
+            self.reported_latency = latency;
+            context.set_latency_samples(latency);
+        }
+
+        processor.process(buffer.as_slice());
+
+        // Learning finishes in the frame after `learn` is switched off.
+        if processor.masker_mut().take_print_changed() {
+            self.print_publisher
+                .publish(processor.masker().noise_print());
+        }
+        // Output goes on for the latency after the input stops.
+        ProcessStatus::Tail(latency)
+    }
+}
+
+fn latency_u32(processor: &Processor) -> u32 {
+    u32::try_from(processor.latency_samples()).unwrap_or(u32::MAX)
+}
+
+impl ClapPlugin for SpectralMask {
+    const CLAP_ID: &'static str = "org.spectral-mask.spectral-mask";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("Alias-free STFT spectral gate: removes or isolates what lies under a threshold");
+    const CLAP_MANUAL_URL: Option<&'static str> = Some(Self::URL);
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Restoration,
+        ClapFeature::Gate,
+        ClapFeature::Stereo,
+        ClapFeature::Mono,
+    ];
+}
+
+impl Vst3Plugin for SpectralMask {
+    const VST3_CLASS_ID: [u8; 16] = *b"SpectralMaskFx01";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] = &[
+        Vst3SubCategory::Fx,
+        Vst3SubCategory::Restoration,
+        Vst3SubCategory::Dynamics,
+    ];
+}
+
+nice_export_clap!(SpectralMask);
+nice_export_vst3!(SpectralMask);
+
+/// Runs the standalone app with `args` (program name first, as `std::env::args()` gives
+/// them); false if the audio backend or the plugin failed.
+pub fn run_standalone(args: Vec<String>) -> bool {
+    nice_export_standalone_with_args::<SpectralMask, _>(args)
 }

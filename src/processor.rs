@@ -94,11 +94,17 @@ impl Processor {
 
     /// Processes one block in place (one slice per channel, any equal length).
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
-        self.process_observed(channels, |_| {});
+        let masker = &mut self.masker;
+        let settings = &self.settings;
+        masker.set_observed(false);
+        self.stft
+            .process(channels, |frame| masker.process_frame(frame, settings));
     }
 
     /// [`Self::process`], calling `observe` after each frame has been masked, e.g. to
-    /// publish it to an editor. `observe` runs on the audio thread: it must not block.
+    /// publish it to an editor; levels and thresholds in dB are computed for it (two
+    /// logarithms per bin that `process` saves). `observe` runs on the audio thread: it
+    /// must not block.
     pub fn process_observed<F: FnMut(&FrameView)>(
         &mut self,
         channels: &mut [&mut [f32]],
@@ -106,6 +112,7 @@ impl Processor {
     ) {
         let masker = &mut self.masker;
         let settings = &self.settings;
+        masker.set_observed(true);
         self.stft.process(channels, |frame| {
             masker.process_frame(frame, settings);
             observe(&FrameView {

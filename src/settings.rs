@@ -190,7 +190,10 @@ pub const PARAMS: &[ParamSpec] = &[
     ParamSpec {
         id: "window_size",
         name: "Window Size",
-        kind: ParamKind::PowerOfTwo { min: 256, max: 8192 },
+        kind: ParamKind::PowerOfTwo {
+            min: 256,
+            max: 8192,
+        },
         default: 2048.0,
         help: "samples per frame (N)",
     },
@@ -291,8 +294,15 @@ pub fn spec(id: &str) -> Option<&'static ParamSpec> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SettingError {
     UnknownId(String),
-    Unparsable { id: String, value: String },
-    OutOfRange { id: String, value: String, range: String },
+    Unparsable {
+        id: String,
+        value: String,
+    },
+    OutOfRange {
+        id: String,
+        value: String,
+        range: String,
+    },
     Syntax(String),
 }
 
@@ -470,8 +480,8 @@ impl Settings {
             "padding" => self.padding_ratio = 1 << index.min(3),
             "window_size" => self.window_size = (index.max(1)).next_power_of_two(),
             "window" => {
-                self.window = [WindowKind::Hann, WindowKind::Hamming, WindowKind::Blackman]
-                    [index.min(2)]
+                self.window =
+                    [WindowKind::Hann, WindowKind::Hamming, WindowKind::Blackman][index.min(2)]
             }
             "floor" => {
                 self.floor_db = if value <= FLOOR_MIN_DB {

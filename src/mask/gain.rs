@@ -60,6 +60,56 @@ pub fn openness(level_above_threshold_db: f32, mode: Mode, knee_db: f32) -> f32 
     }
 }
 
+/// [`openness`] from the power ratio of a bin's level to its threshold. Binary modes and
+/// soft bins outside the knee need no logarithm, which keeps the per-bin cost to a
+/// comparison for almost every bin.
+#[derive(Debug, Clone, Copy)]
+pub struct Gate {
+    mode: Mode,
+    knee_db: f32,
+    soft: bool,
+    inverted: bool,
+    /// Power ratios at the knee's lower and upper ends.
+    knee_low: f32,
+    knee_high: f32,
+}
+
+impl Gate {
+    pub fn new(mode: Mode, knee_db: f32) -> Self {
+        let soft = matches!(mode, Mode::Soft | Mode::SoftInverted) && knee_db > 0.0;
+        Self {
+            mode,
+            knee_db,
+            soft,
+            inverted: matches!(mode, Mode::BinaryInverted | Mode::SoftInverted),
+            knee_low: 10f32.powf(-knee_db / 20.0),
+            knee_high: 10f32.powf(knee_db / 20.0),
+        }
+    }
+
+    /// How far open a bin whose power is `ratio` times its threshold power is.
+    pub fn openness_of_ratio(&self, ratio: f32) -> f32 {
+        let open = if !self.soft {
+            if ratio >= 1.0 {
+                1.0
+            } else {
+                0.0
+            }
+        } else if ratio <= self.knee_low {
+            0.0
+        } else if ratio >= self.knee_high {
+            1.0
+        } else {
+            return openness(10.0 * ratio.log10(), self.mode, self.knee_db);
+        };
+        if self.inverted {
+            1.0 - open
+        } else {
+            open
+        }
+    }
+}
+
 /// The gain of a bin that is `openness` open: reduced bins keep `floor_gain`, not zero.
 pub fn gain(openness: f32, floor_gain: f32) -> f32 {
     floor_gain + (1.0 - floor_gain) * openness
@@ -84,6 +134,27 @@ mod tests {
         assert_eq!(openness(3.0, Mode::Soft, 6.0), 1.0);
         assert!((openness(0.0, Mode::SoftInverted, 6.0) - 0.5).abs() < 1e-6);
         assert_eq!(openness(3.0, Mode::SoftInverted, 6.0), 0.0);
+    }
+
+    #[test]
+    fn the_ratio_gate_agrees_with_the_db_gate() {
+        for mode in [
+            Mode::Binary,
+            Mode::Soft,
+            Mode::BinaryInverted,
+            Mode::SoftInverted,
+        ] {
+            let gate = Gate::new(mode, 6.0);
+            for tenth_db in -100..100 {
+                let db = tenth_db as f32 / 10.0;
+                let ratio = 10f32.powf(db / 10.0);
+                let expected = openness(db, mode, 6.0);
+                assert!(
+                    (gate.openness_of_ratio(ratio) - expected).abs() < 1e-4,
+                    "{mode:?} {db}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -121,7 +121,11 @@ impl Kernel {
         if kind == KernelKind::Exact {
             for (i, value) in self.exact_window[..m].iter_mut().enumerate() {
                 // Sample i of the circular frame is time i for i < M/2, i - M above.
-                let n = if i < m / 2 { i as f64 } else { i as f64 - m as f64 };
+                let n = if i < m / 2 {
+                    i as f64
+                } else {
+                    i as f64 - m as f64
+                };
                 *value = (alias_free_window(n, half_width) / m as f64) as f32;
             }
         }

@@ -10,7 +10,7 @@ pub mod noise_floor;
 use crate::config::MAX_TRANSFORM_SIZE;
 use crate::settings::{Reference, Settings};
 use crate::stft::{Frame, StftConfig};
-use gain::{db_to_gain, full_scale_power, gain, openness, power_to_db};
+use gain::{db_to_gain, full_scale_power, gain, power_to_db, Gate};
 use kernel::Kernel;
 use noise_floor::{FloorTracker, PrintLearner, PRINT_POINTS};
 
@@ -24,6 +24,11 @@ pub struct Masker {
     levels_db: Vec<Vec<f32>>,
     /// Per mask channel: the threshold each bin was compared with, in dBFS.
     thresholds_db: Vec<Vec<f32>>,
+    /// Per mask channel: the same threshold as a power.
+    threshold_powers: Vec<Vec<f32>>,
+    /// Whether levels and thresholds in dB are wanted (an observer reads them); they cost
+    /// two logarithms per bin, so the plain audio path skips them.
+    observed: bool,
     /// Per channel: the gain after attack/release, before the kernel.
     smoothed: Vec<Vec<f32>>,
     /// Per channel: the gain multiplied into the spectrum this frame.
@@ -51,9 +56,13 @@ impl Masker {
             powers: per_channel(num_channels),
             levels_db: per_channel(num_channels),
             thresholds_db: per_channel(num_channels),
+            threshold_powers: per_channel(num_channels),
+            observed: false,
             smoothed: (0..num_channels).map(|_| vec![1.0; MAX_BINS]).collect(),
             applied: (0..num_channels).map(|_| vec![1.0; MAX_BINS]).collect(),
-            floors: (0..num_channels).map(|_| FloorTracker::new(MAX_BINS)).collect(),
+            floors: (0..num_channels)
+                .map(|_| FloorTracker::new(MAX_BINS))
+                .collect(),
             learner: PrintLearner::new(),
             print: vec![0.0; PRINT_POINTS],
             has_print: false,
@@ -111,7 +120,13 @@ impl Masker {
         }
     }
 
-    /// Level in dBFS of each bin of mask `index` in the last frame.
+    /// Whether [`Self::levels_db`] and [`Self::thresholds_db`] are kept up to date.
+    pub fn set_observed(&mut self, observed: bool) {
+        self.observed = observed;
+    }
+
+    /// Level in dBFS of each bin of mask `index` in the last frame (kept only while
+    /// observed).
     pub fn levels_db(&self, index: usize) -> &[f32] {
         &self.levels_db[index][..self.num_bins()]
     }
@@ -188,29 +203,41 @@ impl Masker {
         let floor_gain = db_to_gain(settings.floor_db);
         let attack = smoothing_coefficient(settings.attack_ms, frame_s);
         let release = smoothing_coefficient(settings.release_ms, frame_s);
-        let density_to_db = |density: f32| power_to_db(density * frame.window_power, full_scale);
+        let gate = Gate::new(settings.mode, settings.knee_db);
+        let threshold_ratio = 10f32.powf(settings.threshold_db / 10.0);
+        // Powers are compared in the linear domain; -300 dBFS stands for silence on both
+        // sides, as in `power_to_db`.
+        let silence = full_scale * 1e-30;
+        let window_power = frame.window_power;
         for mask in 0..num_masks {
             let powers = &self.powers[mask][..bins];
-            let levels = &mut self.levels_db[mask][..bins];
-            let thresholds = &mut self.thresholds_db[mask][..bins];
             let smoothed = &mut self.smoothed[mask][..bins];
+            let threshold_powers = &mut self.threshold_powers[mask][..bins];
             let floor = &self.floors[mask];
             for bin in 0..bins {
-                let level = power_to_db(powers[bin], full_scale);
-                let reference_db = match settings.reference {
-                    Reference::Absolute => 0.0,
-                    Reference::Print if use_print => density_to_db(self.print_bins[bin]),
-                    Reference::Adaptive | Reference::Print => density_to_db(floor.density(bin)),
+                let reference_power = match settings.reference {
+                    Reference::Absolute => full_scale,
+                    Reference::Print if use_print => self.print_bins[bin] * window_power,
+                    Reference::Adaptive | Reference::Print => floor.density(bin) * window_power,
                 };
-                let threshold = reference_db + settings.threshold_db;
-                let target = gain(
-                    openness(level - threshold, settings.mode, settings.knee_db),
-                    floor_gain,
-                );
-                let coefficient = if target > smoothed[bin] { attack } else { release };
+                let threshold_power = reference_power.max(silence) * threshold_ratio;
+                threshold_powers[bin] = threshold_power;
+                let ratio = powers[bin].max(silence) / threshold_power;
+                let target = gain(gate.openness_of_ratio(ratio), floor_gain);
+                let coefficient = if target > smoothed[bin] {
+                    attack
+                } else {
+                    release
+                };
                 smoothed[bin] = target + coefficient * (smoothed[bin] - target);
-                levels[bin] = level;
-                thresholds[bin] = threshold;
+            }
+            if self.observed {
+                let levels = &mut self.levels_db[mask][..bins];
+                let thresholds = &mut self.thresholds_db[mask][..bins];
+                for bin in 0..bins {
+                    levels[bin] = power_to_db(powers[bin], full_scale);
+                    thresholds[bin] = power_to_db(threshold_powers[bin], full_scale);
+                }
             }
         }
 
@@ -233,7 +260,10 @@ impl Masker {
                 let (first, rest) = self.applied.split_at_mut(channel);
                 rest[0][..bins].copy_from_slice(&first[0][..bins]);
             }
-            for (bin, gain) in frame.spectra[channel].iter_mut().zip(&self.applied[channel][..bins]) {
+            for (bin, gain) in frame.spectra[channel]
+                .iter_mut()
+                .zip(&self.applied[channel][..bins])
+            {
                 *bin *= *gain;
             }
         }

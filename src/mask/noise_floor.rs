@@ -25,8 +25,8 @@ const RISE_DB_PER_S: f32 = 4.0;
 /// How fast it falls towards a lower smoothed power (time constant, ms).
 const FALL_MS: f32 = 30.0;
 /// The minimum of a smoothed periodogram of noise sits below its mean; this restores the
-/// mean so that a threshold of 0 dB means "at the noise level".
-const MINIMUM_BIAS_DB: f32 = 3.0;
+/// mean so that a threshold of 0 dB means "at the noise level": 3 dB, 10^(3/10).
+const MINIMUM_BIAS: f32 = 1.995_262_3;
 
 impl FloorTracker {
     pub fn new(max_bins: usize) -> Self {
@@ -72,7 +72,7 @@ impl FloorTracker {
 
     /// The floor's density per bin, bias-corrected to the noise mean.
     pub fn density(&self, bin: usize) -> f32 {
-        self.floor[bin] * db_to_power(MINIMUM_BIAS_DB)
+        self.floor[bin] * MINIMUM_BIAS
     }
 
     /// Re-grids the floor after a geometry change (bins are linear in frequency), so a
@@ -86,10 +86,6 @@ impl FloorTracker {
             values[..new_bins].copy_from_slice(&scratch[..new_bins]);
         }
     }
-}
-
-fn db_to_power(db: f32) -> f32 {
-    10f32.powf(db / 10.0)
 }
 
 /// Linear interpolation between two grids that both span DC to Nyquist.
@@ -169,7 +165,11 @@ mod tests {
         let frame_s = 0.01;
         // Constant density 1 with a burst of 100 (20 dB) for 200 ms.
         for frame in 0..1000 {
-            let value = if (500..520).contains(&frame) { 100.0 } else { 1.0 };
+            let value = if (500..520).contains(&frame) {
+                100.0
+            } else {
+                1.0
+            };
             tracker.update(&[value; 4], frame_s);
             if (500..520).contains(&frame) {
                 // 20 frames at 4 dB/s rise at most 0.8 dB.

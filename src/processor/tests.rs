@@ -26,18 +26,23 @@ const KERNELS: [KernelKind; 6] = [
 ];
 
 fn all_ones(window: WindowKind, n: usize, p: usize, kernel: KernelKind) -> Settings {
-    let mut settings = Settings::default();
-    settings.threshold_db = -140.0;
-    settings.mode = Mode::Binary;
-    settings.window = window;
-    settings.window_size = n;
-    settings.padding_ratio = p;
-    settings.kernel = kernel;
-    settings
+    Settings {
+        threshold_db: -140.0,
+        mode: Mode::Binary,
+        window,
+        window_size: n,
+        padding_ratio: p,
+        kernel,
+        ..Settings::default()
+    }
 }
 
 fn max_error_db(a: &[f32], b: &[f32]) -> f32 {
-    let max = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    let max = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
     20.0 * max.max(1e-20).log10()
 }
 
@@ -65,7 +70,10 @@ fn run_blocks(settings: &Settings, input: &[Vec<f32>], blocks: &[usize]) -> Vec<
         processor.process(&mut slices);
         pos = end;
     }
-    buffers.into_iter().map(|mut b| b.split_off(latency)).collect()
+    buffers
+        .into_iter()
+        .map(|mut b| b.split_off(latency))
+        .collect()
 }
 
 #[test]
@@ -92,7 +100,10 @@ fn all_ones_mask_nulls_every_window_size_padding_and_kernel() {
 
 #[test]
 fn all_ones_mask_nulls_at_every_host_block_size() {
-    let random: Vec<usize> = noise(300, 9).iter().map(|x| ((x + 0.8) * 2500.0) as usize + 1).collect();
+    let random: Vec<usize> = noise(300, 9)
+        .iter()
+        .map(|x| ((x + 0.8) * 2500.0) as usize + 1)
+        .collect();
     for kernel in KERNELS {
         let settings = all_ones(WindowKind::Hann, 1024, 2, kernel);
         let input = vec![noise(30_000, 1), noise(30_000, 2)];
@@ -100,7 +111,11 @@ fn all_ones_mask_nulls_at_every_host_block_size() {
             let output = run_blocks(&settings, &input, blocks);
             for (i, o) in input.iter().zip(&output) {
                 let error = max_error_db(&i[1024..], &o[1024..]);
-                assert!(error <= -120.0, "{kernel:?} blocks {:?}: {error:.1}", &blocks[..1]);
+                assert!(
+                    error <= -120.0,
+                    "{kernel:?} blocks {:?}: {error:.1}",
+                    &blocks[..1]
+                );
             }
         }
     }
@@ -112,9 +127,17 @@ fn masked_output_does_not_depend_on_block_size() {
     let settings = Settings::default();
     let input = vec![noise(40_000, 3), noise(40_000, 4)];
     let reference = run_blocks(&settings, &input, &[512]);
-    let random: Vec<usize> = noise(300, 5).iter().map(|x| ((x + 0.8) * 5000.0) as usize + 1).collect();
+    let random: Vec<usize> = noise(300, 5)
+        .iter()
+        .map(|x| ((x + 0.8) * 5000.0) as usize + 1)
+        .collect();
     for blocks in [&[1][..], &[7], &[64], &[4096], &random] {
-        assert_eq!(run_blocks(&settings, &input, blocks), reference, "{:?}", &blocks[..1]);
+        assert_eq!(
+            run_blocks(&settings, &input, blocks),
+            reference,
+            "{:?}",
+            &blocks[..1]
+        );
     }
 }
 
@@ -123,10 +146,12 @@ fn full_scale_sine_on_a_bin_reads_zero_db() {
     for window in [WindowKind::Hann, WindowKind::Hamming, WindowKind::Blackman] {
         for n in [256, 512, 1024, 2048, 4096, 8192] {
             for p in [1, 2, 4, 8] {
-                let mut settings = Settings::default();
-                settings.window = window;
-                settings.window_size = n;
-                settings.padding_ratio = p;
+                let settings = Settings {
+                    window,
+                    window_size: n,
+                    padding_ratio: p,
+                    ..Settings::default()
+                };
                 let config = stft_config(&settings);
                 let bin = config.num_bins() / 3;
                 let m = config.transform_size() as f64;
@@ -158,15 +183,17 @@ fn atom_rejection(kernel_kind: KernelKind, n: usize, p: usize) -> f32 {
 /// Worst per-frame rejection of the gains the processor applied to noise, with a binary
 /// mask at a threshold that splits the bins about in half (random binary masks).
 fn random_mask_rejection(kernel: KernelKind, n: usize, p: usize) -> f32 {
-    let mut settings = Settings::default();
-    settings.window_size = n;
-    settings.padding_ratio = p;
-    settings.kernel = kernel;
-    settings.mode = Mode::Binary;
-    settings.reference = Reference::Absolute;
-    settings.floor_db = f32::NEG_INFINITY;
-    settings.attack_ms = 0.0;
-    settings.release_ms = 0.0;
+    let mut settings = Settings {
+        window_size: n,
+        padding_ratio: p,
+        kernel,
+        mode: Mode::Binary,
+        reference: Reference::Absolute,
+        floor_db: f32::NEG_INFINITY,
+        attack_ms: 0.0,
+        release_ms: 0.0,
+        ..Settings::default()
+    };
     // White noise of amplitude 0.8 uniform: bins sit near -26 dBFS at N = 1024; the
     // median is found by the first frame below, so the mask is random, not all or nothing.
     settings.threshold_db = -200.0;
@@ -189,8 +216,14 @@ fn random_mask_rejection(kernel: KernelKind, n: usize, p: usize) -> f32 {
     processor.process_observed(&mut [&mut signal], |view| {
         let gains = view.masker.applied_gains(0);
         let levels = view.masker.levels_db(0).iter();
-        let open = levels.zip(view.masker.thresholds_db(0)).filter(|(l, t)| l >= t).count();
-        assert!(open > gains.len() / 5 && open < gains.len() * 4 / 5, "mask is random");
+        let open = levels
+            .zip(view.masker.thresholds_db(0))
+            .filter(|(l, t)| l >= t)
+            .count();
+        assert!(
+            open > gains.len() / 5 && open < gains.len() * 4 / 5,
+            "mask is random"
+        );
         worst = worst.min(meter.rejection_db(gains, config));
     });
     worst
@@ -230,7 +263,10 @@ fn alias_rejection_meets_the_figures_moorer_gives() {
         for p in [2, 4, 8] {
             let smoothed = atom_rejection(kernel, 1024, p);
             let bare = atom_rejection(KernelKind::None, 1024, p);
-            assert!(smoothed > bare + 3.0, "{kernel:?} P={p}: {smoothed} vs {bare}");
+            assert!(
+                smoothed > bare + 3.0,
+                "{kernel:?} P={p}: {smoothed} vs {bare}"
+            );
         }
     }
 }
@@ -251,16 +287,20 @@ fn non_finite_input_never_poisons_the_mask() {
 #[test]
 fn inverted_modes_pass_what_the_plain_modes_reduce() {
     // Binary plus binary_inverted with a -inf floor add up to the input.
-    let mut plain = Settings::default();
-    plain.mode = Mode::Binary;
-    plain.floor_db = f32::NEG_INFINITY;
-    plain.attack_ms = 0.0;
-    plain.release_ms = 0.0;
-    plain.kernel = KernelKind::None;
-    plain.reference = Reference::Absolute;
-    plain.threshold_db = -40.0;
-    let mut inverted = plain;
-    inverted.mode = Mode::BinaryInverted;
+    let plain = Settings {
+        mode: Mode::Binary,
+        floor_db: f32::NEG_INFINITY,
+        attack_ms: 0.0,
+        release_ms: 0.0,
+        kernel: KernelKind::None,
+        reference: Reference::Absolute,
+        threshold_db: -40.0,
+        ..Settings::default()
+    };
+    let inverted = Settings {
+        mode: Mode::BinaryInverted,
+        ..plain
+    };
     let input = vec![noise(20_000, 8)];
     let a = render(&plain, 48_000.0, &input, |_| {});
     let b = render(&inverted, 48_000.0, &input, |_| {});

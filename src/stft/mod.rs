@@ -123,8 +123,6 @@ pub struct Stft {
     window: Vec<f32>,
     window_sum: f32,
     window_power: f32,
-    /// `1 / M` for the unnormalised round trip times the overlap-add gain.
-    output_scale: f32,
     plans: FftPlans,
     /// Samples pushed since the last reset or switch.
     time: u64,
@@ -156,7 +154,6 @@ impl Stft {
             window: vec![0.0; MAX_WINDOW_SIZE],
             window_sum: 0.0,
             window_power: 0.0,
-            output_scale: 0.0,
             plans: FftPlans::new(),
             time: 0,
             since_frame: 0,
@@ -224,10 +221,15 @@ impl Stft {
         self.config = config;
         let window = &mut self.window[..config.window_size];
         config.window.fill(window);
+        // The round trip scales by M and the overlap-add by 1 / gain; both are folded into
+        // the analysis window, so the output needs no scaling pass. Levels stay calibrated
+        // because `window_sum` and `window_power` describe the scaled window.
+        let scale = reconstruction_gain(window, config.hop()) / config.transform_size() as f32;
+        for w in window.iter_mut() {
+            *w *= scale;
+        }
         self.window_sum = window.iter().sum();
         self.window_power = window.iter().map(|w| w * w).sum();
-        self.output_scale =
-            reconstruction_gain(window, config.hop()) / config.transform_size() as f32;
         // Spectra are exactly `num_bins` long while this geometry is in use; the capacity
         // is the largest M's, so this never allocates.
         for spectrum in &mut self.spectra {
@@ -254,18 +256,22 @@ impl Stft {
             if let Some(switch) = &self.pending {
                 chunk = chunk.min(switch.remaining.max(1));
             }
-            let input_mask = INPUT_RING - 1;
             for (channel, rings) in channels.iter().zip(self.rings.iter_mut()) {
-                for (offset, &sample) in channel[pos..pos + chunk].iter().enumerate() {
-                    let t = self.time as usize + offset;
-                    // Non-finite input would spread through every bin of every frame that
-                    // holds it; silence it here so the state recovers within one window.
-                    // Denormals are flushed too: they would slow every later frame down.
-                    rings.input[t & input_mask] = if sample.abs() >= 1e-30 && sample.is_finite() {
-                        sample
-                    } else {
-                        0.0
-                    };
+                for (ring_start, offset, count) in ring_segments(self.time, chunk, INPUT_RING) {
+                    let source = &channel[pos + offset..pos + offset + count];
+                    for (slot, &sample) in rings.input[ring_start..ring_start + count]
+                        .iter_mut()
+                        .zip(source)
+                    {
+                        // Non-finite input would spread through every bin of every frame
+                        // that holds it, and denormals slow every later frame down:
+                        // silence both here so the state recovers within one window.
+                        *slot = if sample.abs() >= 1e-30 && sample.is_finite() {
+                            sample
+                        } else {
+                            0.0
+                        };
+                    }
                 }
             }
             self.time += chunk as u64;
@@ -280,20 +286,20 @@ impl Stft {
     }
 
     fn read_output(&mut self, channels: &mut [&mut [f32]], pos: usize, chunk: usize) {
-        let output_mask = OUTPUT_RING - 1;
         let latency = self.config.latency_samples() as u64;
         // The sample leaving now entered `latency` samples ago.
         let first = (self.time - chunk as u64).wrapping_sub(latency);
-        let fade = self.pending.map(|switch| switch.remaining);
         for (channel, rings) in channels.iter_mut().zip(self.rings.iter_mut()) {
-            for (offset, out) in channel[pos..pos + chunk].iter_mut().enumerate() {
-                let index = first.wrapping_add(offset as u64) as usize & output_mask;
-                let mut value = rings.output[index];
-                rings.output[index] = 0.0;
-                if let Some(remaining) = fade {
-                    value *= remaining.saturating_sub(offset) as f32 / SWITCH_FADE_SAMPLES as f32;
+            for (ring_start, offset, count) in ring_segments(first, chunk, OUTPUT_RING) {
+                let ring = &mut rings.output[ring_start..ring_start + count];
+                channel[pos + offset..pos + offset + count].copy_from_slice(ring);
+                ring.fill(0.0);
+            }
+            if let Some(switch) = &self.pending {
+                for (offset, out) in channel[pos..pos + chunk].iter_mut().enumerate() {
+                    let remaining = switch.remaining.saturating_sub(offset);
+                    *out *= remaining as f32 / SWITCH_FADE_SAMPLES as f32;
                 }
-                *out = value;
             }
         }
         if let Some(switch) = &mut self.pending {
@@ -315,8 +321,6 @@ impl Stft {
         let n = config.window_size;
         let m = config.transform_size();
         let offset = config.centering_offset();
-        let num_bins = config.num_bins();
-        let input_mask = INPUT_RING - 1;
         // The frame holds input times [start, start + N).
         let start = self.time.wrapping_sub(n as u64);
 
@@ -324,14 +328,15 @@ impl Stft {
             let frame = &mut self.frame[..m];
             frame[..offset].fill(0.0);
             frame[offset + n..].fill(0.0);
-            for (i, (slot, &w)) in frame[offset..offset + n]
-                .iter_mut()
-                .zip(&self.window[..n])
-                .enumerate()
-            {
-                *slot = rings.input[start.wrapping_add(i as u64) as usize & input_mask] * w;
+            let windowed = &mut frame[offset..offset + n];
+            for (ring_start, at, count) in ring_segments(start, n, INPUT_RING) {
+                let input = &rings.input[ring_start..ring_start + count];
+                let window = &self.window[at..at + count];
+                for ((slot, &x), &w) in windowed[at..at + count].iter_mut().zip(input).zip(window) {
+                    *slot = x * w;
+                }
             }
-            self.plans.forward(frame, &mut spectrum[..num_bins]);
+            self.plans.forward(frame, spectrum);
         }
 
         on_frame(&mut Frame {
@@ -341,19 +346,28 @@ impl Stft {
             window_power: self.window_power,
         });
 
-        let output_mask = OUTPUT_RING - 1;
         // Output sample j of the padded frame lines up with input time start - offset + j.
         let first = start.wrapping_sub(offset as u64);
         for (rings, spectrum) in self.rings.iter_mut().zip(self.spectra.iter_mut()) {
             let frame = &mut self.frame[..m];
-            self.plans.inverse(&mut spectrum[..num_bins], frame);
-            let scale = self.output_scale;
-            for (j, &value) in frame.iter().enumerate() {
-                let index = first.wrapping_add(j as u64) as usize & output_mask;
-                rings.output[index] += value * scale;
+            self.plans.inverse(spectrum, frame);
+            for (ring_start, at, count) in ring_segments(first, m, OUTPUT_RING) {
+                let ring = &mut rings.output[ring_start..ring_start + count];
+                for (sum, &value) in ring.iter_mut().zip(&frame[at..at + count]) {
+                    *sum += value;
+                }
             }
         }
     }
+}
+
+/// Splits `len` samples from absolute time `time` in a power-of-two ring into at most two
+/// contiguous runs `(ring index, offset within the run of samples, count)`, so the hot
+/// loops work on plain slices and vectorise.
+fn ring_segments(time: u64, len: usize, ring: usize) -> [(usize, usize, usize); 2] {
+    let start = time as usize & (ring - 1);
+    let first = len.min(ring - start);
+    [(start, 0, first), (0, first, len - first)]
 }
 
 #[cfg(test)]

@@ -108,7 +108,9 @@ fn full_scale_sine_on_a_bin_has_magnitude_half_the_window_sum() {
                 let m = config.transform_size();
                 let bin = config.num_bins() / 3;
                 let input: Vec<f32> = (0..2 * n)
-                    .map(|t| (std::f64::consts::TAU * bin as f64 * t as f64 / m as f64).sin() as f32)
+                    .map(|t| {
+                        (std::f64::consts::TAU * bin as f64 * t as f64 / m as f64).sin() as f32
+                    })
                     .collect();
                 let mut stft = Stft::new(1, config);
                 let mut measured = 0.0f32;

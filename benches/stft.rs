@@ -1,0 +1,139 @@
+//! Engine cost per second of stereo 48 kHz audio at N = 2048, hop N/4, P = 1, 2, 4, next to
+//! the bare realfft forward + inverse cost of the same number and sizes of transforms,
+//! measured in the same run. Prints the ratio (engine / bare FFTs) per padding, and the
+//! whole processor at its defaults against the same baseline.
+//!
+//! Planning and allocation happen outside the timed loops.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, Criterion};
+use realfft::num_complex::Complex;
+use realfft::RealFftPlanner;
+use spectral_mask::processor::Processor;
+use spectral_mask::settings::Settings;
+use spectral_mask::stft::{Stft, StftConfig, WindowKind};
+
+const SAMPLE_RATE: usize = 48_000;
+const CHANNELS: usize = 2;
+const WINDOW: usize = 2048;
+const BLOCK: usize = 512;
+
+fn noise(len: usize, seed: u32) -> Vec<f32> {
+    let mut state = seed.max(1);
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state as f32 / u32::MAX as f32) - 0.5
+        })
+        .collect()
+}
+
+/// One second of stereo audio through `process`, in host-sized blocks.
+fn one_second(buffers: &mut [Vec<f32>], mut process: impl FnMut(&mut [&mut [f32]])) {
+    for start in (0..SAMPLE_RATE).step_by(BLOCK) {
+        let end = (start + BLOCK).min(SAMPLE_RATE);
+        let (left, right) = buffers.split_at_mut(1);
+        process(&mut [&mut left[0][start..end], &mut right[0][start..end]]);
+    }
+}
+
+fn bench_engine(c: &mut Criterion) {
+    let mut group = c.benchmark_group("stft");
+    group.measurement_time(Duration::from_secs(3));
+    group.sample_size(20);
+    for padding in [1, 2, 4] {
+        let config = StftConfig::new(WINDOW, padding, WindowKind::Hann);
+        let m = config.transform_size();
+
+        // Baseline: as many forward + inverse transforms of size M as one second of stereo
+        // needs (48000 / hop frames per channel).
+        let transforms = CHANNELS * SAMPLE_RATE / config.hop();
+        let mut planner = RealFftPlanner::<f32>::new();
+        let forward = planner.plan_fft_forward(m);
+        let inverse = planner.plan_fft_inverse(m);
+        let mut time = noise(m, 3);
+        let mut spectrum = vec![Complex::default(); m / 2 + 1];
+        let mut scratch =
+            vec![Complex::default(); forward.get_scratch_len().max(inverse.get_scratch_len())];
+        group.bench_function(format!("realfft_P{padding}"), |b| {
+            b.iter(|| {
+                for _ in 0..transforms {
+                    forward
+                        .process_with_scratch(&mut time, &mut spectrum, &mut scratch)
+                        .unwrap();
+                    spectrum[0].im = 0.0;
+                    spectrum[m / 2].im = 0.0;
+                    inverse
+                        .process_with_scratch(&mut spectrum, &mut time, &mut scratch)
+                        .unwrap();
+                }
+                black_box(&time);
+            })
+        });
+
+        let mut stft = Stft::new(CHANNELS, config);
+        let mut buffers = vec![noise(SAMPLE_RATE, 1), noise(SAMPLE_RATE, 2)];
+        group.bench_function(format!("engine_P{padding}"), |b| {
+            b.iter(|| {
+                one_second(&mut buffers, |channels| stft.process(channels, |_| {}));
+                black_box(&buffers);
+            })
+        });
+
+        let settings = Settings {
+            padding_ratio: padding,
+            window_size: WINDOW,
+            ..Settings::default()
+        };
+        let mut processor = Processor::new(CHANNELS, SAMPLE_RATE as f32, settings);
+        group.bench_function(format!("processor_P{padding}"), |b| {
+            b.iter(|| {
+                one_second(&mut buffers, |channels| processor.process(channels));
+                black_box(&buffers);
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_engine);
+
+/// Median time criterion measured for `name` in this run, in seconds.
+fn median_s(name: &str) -> Option<f64> {
+    let path = format!("target/criterion/stft/{name}/new/estimates.json");
+    let text = std::fs::read_to_string(&path)
+        .or_else(|_| std::fs::read_to_string(format!("../{path}")))
+        .ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    Some(json["median"]["point_estimate"].as_f64()? * 1e-9)
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    println!("\nper second of stereo 48 kHz audio, N = {WINDOW}, hop N/4 (median):");
+    println!("| P | bare realfft | engine | ratio | processor (defaults) | ratio |");
+    println!("|---|---|---|---|---|---|");
+    for padding in [1, 2, 4] {
+        let (Some(base), Some(engine), Some(processor)) = (
+            median_s(&format!("realfft_P{padding}")),
+            median_s(&format!("engine_P{padding}")),
+            median_s(&format!("processor_P{padding}")),
+        ) else {
+            // A filtered run (e.g. `-- engine`) measures only part of the table.
+            continue;
+        };
+        println!(
+            "| {padding} | {:.2} ms | {:.2} ms | {:.2} | {:.2} ms | {:.2} |",
+            base * 1e3,
+            engine * 1e3,
+            engine / base,
+            processor * 1e3,
+            processor / base
+        );
+    }
+}

@@ -1,0 +1,193 @@
+//! The `spectral-mask` command line: `render`, `spectrogram`, `params`, and the hand-off to
+//! the standalone app. A thin shell over [`spectral_mask::processor`]: it reads files,
+//! turns `--set ID=VALUE` and presets into [`Settings`] through the shared parameter table,
+//! and writes files; all DSP happens in the one processor the plugin uses.
+
+pub mod error;
+mod output;
+mod params;
+mod progress;
+mod render;
+mod spectrogram;
+mod wav;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use spectral_mask::settings::Settings;
+
+use error::{CliError, SettingSource};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "spectral-mask",
+    version,
+    about = "Spectral Mask: an STFT spectral gate without time aliasing",
+    after_help = "Without a subcommand, or with standalone options such as --backend, \
+                  it runs the standalone app; its options: spectral-mask standalone --help"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render a WAV file through the mask; the output lines up with the input
+    Render(RenderArgs),
+    /// Draw a WAV file's input level, mask and output level into a PNG
+    Spectrogram(SpectrogramArgs),
+    /// List the parameters: ids, ranges, defaults
+    Params(ParamsArgs),
+    /// Run the standalone app (its options: spectral-mask standalone --help)
+    #[command(disable_help_flag = true)]
+    Standalone {
+        /// Options for the standalone app, e.g. --backend dummy
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
+    },
+}
+
+/// The settings every processing command takes.
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// Set a parameter, e.g. --set threshold=-42 --set mode=binary (ids: spectral-mask params)
+    #[arg(long = "set", value_name = "ID=VALUE")]
+    pub assignments: Vec<String>,
+    /// Read ID=VALUE lines from FILE ('#' starts a comment); --set overrides them
+    #[arg(long, value_name = "FILE")]
+    pub preset: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Input WAV: 16, 24 or 32-bit integer or 32-bit float, any channel count
+    pub input: PathBuf,
+    /// Output WAV with the input's rate, channels and length (never the input itself)
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    /// Output samples: 16 or 24-bit integer, or 32-bit float
+    #[arg(long, value_enum, default_value = "32")]
+    pub bits: Bits,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Bits {
+    #[value(name = "16")]
+    Int16,
+    #[value(name = "24")]
+    Int24,
+    #[value(name = "32")]
+    Float32,
+}
+
+#[derive(Debug, Args)]
+pub struct SpectrogramArgs {
+    /// Input WAV: 16, 24 or 32-bit integer or 32-bit float, any channel count
+    pub input: PathBuf,
+    /// Output PNG: input level, mask and output level, top to bottom
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ParamsArgs {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Subcommands and the top-level flags this shell answers itself.
+const OWN_WORDS: &[&str] = &[
+    "render",
+    "spectrogram",
+    "params",
+    "standalone",
+    "help",
+    "-h",
+    "--help",
+    "-V",
+    "--version",
+];
+
+/// Whether `args` (program name first) are for the standalone app as a whole: no
+/// arguments at all, or options such as `--backend dummy` that only it understands.
+/// A bare word that is not a subcommand stays with clap, so a typo gets a suggestion
+/// instead of starting the app.
+pub fn is_standalone_invocation(args: &[OsString]) -> bool {
+    match args.get(1).map(|arg| arg.to_string_lossy()) {
+        None => true,
+        Some(first) => first.starts_with('-') && !OWN_WORDS.contains(&first.as_ref()),
+    }
+}
+
+/// Runs a processing or listing command.
+///
+/// # Panics
+/// On [`Command::Standalone`], which the binary hands to the standalone app itself.
+pub fn run(command: Command) -> Result<(), CliError> {
+    match command {
+        Command::Render(args) => render::run(&args),
+        Command::Spectrogram(args) => spectrogram::run(&args),
+        Command::Params(args) => params::run(&args),
+        Command::Standalone { .. } => unreachable!("the binary runs the standalone app"),
+    }
+}
+
+/// A clap error as one line: its first paragraph (which holds e.g. the names of missing
+/// arguments on indented lines) and its tips ("a similar subcommand exists: 'render'"),
+/// joined, plus where to look for help.
+pub fn usage_line(error: &clap::Error) -> String {
+    let text = error.render().to_string();
+    let mut lines = text.lines().map(str::trim);
+    let mut parts = vec![lines
+        .by_ref()
+        .take_while(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")];
+    parts.extend(lines.filter_map(|line| line.strip_prefix("tip: ").map(str::to_string)));
+    let line = parts.join("; ");
+    let line = line.strip_prefix("error: ").unwrap_or(&line);
+    format!("{line} (see spectral-mask --help)")
+}
+
+/// Defaults, then the preset's lines, then each `--set` in order.
+fn load_settings(args: &SettingsArgs) -> Result<Settings, CliError> {
+    let mut settings = Settings::default();
+    if let Some(path) = &args.preset {
+        let text = std::fs::read_to_string(path).map_err(|error| CliError::read(path, error))?;
+        for (index, line) in text.lines().enumerate() {
+            // Values never contain '#', so everything after it is a comment.
+            let line = line.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            settings
+                .apply_assignment(line)
+                .map_err(|error| CliError::Setting {
+                    source: SettingSource::Preset {
+                        path: path.clone(),
+                        line: index + 1,
+                    },
+                    error,
+                })?;
+        }
+    }
+    for assignment in &args.assignments {
+        settings
+            .apply_assignment(assignment)
+            .map_err(|error| CliError::Setting {
+                source: SettingSource::Argument,
+                error,
+            })?;
+    }
+    Ok(settings)
+}
+
+/// A path as the summary line shows it.
+fn display_name(path: &std::path::Path) -> std::borrow::Cow<'_, str> {
+    path.as_os_str().to_string_lossy()
+}

@@ -1,0 +1,666 @@
+//! The `spectral-mask` binary end to end: null renders through the command line for a
+//! matrix of geometries and input formats, bad input that must end in one error line and
+//! no output, `params`, `--bits`, presets and the spectrogram's size.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use hound::{SampleFormat, WavSpec};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use spectral_mask::settings::PARAMS;
+use tempfile::TempDir;
+
+const RATE: u32 = 48_000;
+/// -120 dB: the largest sample error a null render may show.
+const NULL_TOLERANCE: f32 = 1e-6;
+
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_spectral-mask"))
+}
+
+/// Runs the binary in `dir` with `args`.
+fn run(dir: &Path, args: &[&str]) -> Output {
+    binary()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    Int16,
+    Int24,
+    Float32,
+}
+
+/// Seeded uniform noise at ±0.5 (-6 dBFS peaks), one vector per channel.
+fn noise(num_channels: usize, len: usize, seed: u64) -> Vec<Vec<f32>> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..num_channels)
+        .map(|_| (0..len).map(|_| rng.gen_range(-0.5..0.5)).collect())
+        .collect()
+}
+
+/// Writes `channels` in `format` and returns the values the file decodes to (the input
+/// quantised to the integer grid).
+fn write_wav(path: &Path, channels: &[Vec<f32>], rate: u32, format: Format) -> Vec<Vec<f32>> {
+    let (bits_per_sample, sample_format) = match format {
+        Format::Int16 => (16, SampleFormat::Int),
+        Format::Int24 => (24, SampleFormat::Int),
+        Format::Float32 => (32, SampleFormat::Float),
+    };
+    let spec = WavSpec {
+        channels: channels.len() as u16,
+        sample_rate: rate,
+        bits_per_sample,
+        sample_format,
+    };
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    let len = channels.first().map_or(0, Vec::len);
+    let full_scale = match format {
+        Format::Int16 => 32_768.0,
+        Format::Int24 => 8_388_608.0,
+        Format::Float32 => 1.0,
+    };
+    let mut decoded = vec![Vec::with_capacity(len); channels.len()];
+    for i in 0..len {
+        for (channel, out) in channels.iter().zip(&mut decoded) {
+            match format {
+                Format::Float32 => {
+                    writer.write_sample(channel[i]).unwrap();
+                    out.push(channel[i]);
+                }
+                Format::Int16 | Format::Int24 => {
+                    let value = (f64::from(channel[i]) * full_scale).round() as i32;
+                    writer.write_sample(value).unwrap();
+                    out.push((f64::from(value) / full_scale) as f32);
+                }
+            }
+        }
+    }
+    writer.finalize().unwrap();
+    decoded
+}
+
+fn read_wav(path: &Path) -> (WavSpec, Vec<Vec<f32>>) {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    let spec = reader.spec();
+    let num_channels = spec.channels as usize;
+    let mut channels = vec![Vec::new(); num_channels];
+    match spec.sample_format {
+        SampleFormat::Float => {
+            for (i, sample) in reader.samples::<f32>().enumerate() {
+                channels[i % num_channels].push(sample.unwrap());
+            }
+        }
+        SampleFormat::Int => {
+            let full_scale = f64::from(1u32 << (spec.bits_per_sample - 1));
+            for (i, sample) in reader.samples::<i32>().enumerate() {
+                channels[i % num_channels].push((f64::from(sample.unwrap()) / full_scale) as f32);
+            }
+        }
+    }
+    (spec, channels)
+}
+
+/// Names in `dir`, sorted: to see that nothing (no output, no temporary) was left behind.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Renders `input` with the null settings plus `extra`, and checks that the output is the
+/// decoded input after the first `skip` samples, in the input's shape, as 32-bit float.
+fn assert_null_render(
+    dir: &Path,
+    input: &str,
+    decoded: &[Vec<f32>],
+    extra: &[String],
+    skip: usize,
+) {
+    let output_name = "null-out.wav";
+    let mut args = vec![
+        "render".to_string(),
+        input.to_string(),
+        output_name.to_string(),
+        "--set".to_string(),
+        "threshold=-140".to_string(),
+        "--set".to_string(),
+        "mode=binary".to_string(),
+    ];
+    for setting in extra {
+        args.push("--set".to_string());
+        args.push(setting.clone());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = run(dir, &args);
+    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    let (spec, rendered) = read_wav(&dir.join(output_name));
+    assert_eq!(spec.sample_format, SampleFormat::Float, "{extra:?}");
+    assert_eq!(spec.bits_per_sample, 32);
+    assert_eq!(spec.channels as usize, decoded.len());
+    let mut worst = 0.0f32;
+    for (out, expected) in rendered.iter().zip(decoded) {
+        assert_eq!(out.len(), expected.len(), "{extra:?}: length");
+        for (a, b) in out[skip..].iter().zip(&expected[skip..]) {
+            worst = worst.max((a - b).abs());
+        }
+    }
+    if std::env::var_os("SHOW_NULL_ERROR").is_some() {
+        eprintln!("{extra:?}: {:.1} dB", 20.0 * worst.log10());
+    }
+    assert!(
+        worst <= NULL_TOLERANCE,
+        "{extra:?}: max error {worst:e} ({:.1} dB)",
+        20.0 * worst.log10()
+    );
+}
+
+const WINDOW_SIZES: [usize; 3] = [256, 1024, 4096];
+const PADDINGS: [usize; 3] = [1, 2, 8];
+const KERNELS: [&str; 3] = ["none", "brickwall7", "exact"];
+
+/// Every geometry of the matrix on one input file.
+fn null_matrix(format: Format, seed: u64) {
+    let dir = TempDir::new().unwrap();
+    // 0.4 s: several of the longest frames after the skipped first window.
+    let signal = noise(2, 19_200, seed);
+    let decoded = write_wav(&dir.path().join("in.wav"), &signal, RATE, format);
+    for window_size in WINDOW_SIZES {
+        for padding in PADDINGS {
+            for kernel in KERNELS {
+                let extra = vec![
+                    format!("window_size={window_size}"),
+                    format!("padding={padding}"),
+                    format!("kernel={kernel}"),
+                ];
+                assert_null_render(dir.path(), "in.wav", &decoded, &extra, window_size);
+            }
+        }
+    }
+}
+
+#[test]
+fn null_render_of_16_bit_input() {
+    null_matrix(Format::Int16, 16);
+}
+
+#[test]
+fn null_render_of_24_bit_input() {
+    null_matrix(Format::Int24, 24);
+}
+
+#[test]
+fn null_render_of_32_bit_float_input() {
+    null_matrix(Format::Float32, 32);
+}
+
+#[test]
+fn null_render_for_every_window_padding_and_kernel() {
+    let dir = TempDir::new().unwrap();
+    let signal = noise(2, 9_600, 8);
+    let decoded = write_wav(&dir.path().join("in.wav"), &signal, RATE, Format::Float32);
+    for window in ["hann", "hamming", "blackman"] {
+        for padding in [1, 2, 4, 8] {
+            for kernel in spectral_mask::settings::KERNEL_NAMES {
+                let extra = vec![
+                    "window_size=512".to_string(),
+                    format!("window={window}"),
+                    format!("padding={padding}"),
+                    format!("kernel={kernel}"),
+                ];
+                assert_null_render(dir.path(), "in.wav", &decoded, &extra, 512);
+            }
+        }
+    }
+}
+
+#[test]
+fn null_render_keeps_any_channel_count_and_rate() {
+    let dir = TempDir::new().unwrap();
+    for (num_channels, rate) in [(1, 44_100), (3, 22_050), (6, 96_000)] {
+        let signal = noise(num_channels, 12_000, num_channels as u64);
+        let decoded = write_wav(&dir.path().join("in.wav"), &signal, rate, Format::Float32);
+        assert_null_render(dir.path(), "in.wav", &decoded, &[], 2048);
+        let (spec, _) = read_wav(&dir.path().join("null-out.wav"));
+        assert_eq!(spec.sample_rate, rate);
+    }
+}
+
+/// A failure: non-zero exit, exactly one line on stderr starting with `error:`.
+fn assert_one_error_line(output: &Output, context: &str) -> String {
+    assert!(!output.status.success(), "{context}: succeeded");
+    let text = stderr(output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{context}: stderr {text:?}");
+    assert!(lines[0].starts_with("error: "), "{context}: {text:?}");
+    assert!(
+        !text.contains("panicked") && !text.contains("RUST_BACKTRACE"),
+        "{context}: {text:?}"
+    );
+    lines[0].to_string()
+}
+
+/// A directory holding `in.wav` (stereo 16-bit noise, 0.25 s).
+fn dir_with_input() -> (TempDir, Vec<u8>) {
+    let dir = TempDir::new().unwrap();
+    write_wav(
+        &dir.path().join("in.wav"),
+        &noise(2, 12_000, 7),
+        RATE,
+        Format::Int16,
+    );
+    let bytes = fs::read(dir.path().join("in.wav")).unwrap();
+    (dir, bytes)
+}
+
+/// Runs a failing command and checks the one-line error, that `expect` is in it, that the
+/// directory is as before (no output, no temporary) and that the input is untouched.
+fn assert_fails_cleanly(args: &[&str], expect: &str) {
+    let (dir, input_bytes) = dir_with_input();
+    fs::write(dir.path().join("notwav.wav"), "RIFF? no, just some text\n").unwrap();
+    assert_fails_cleanly_in(dir.path(), &input_bytes, args, expect);
+}
+
+/// [`assert_fails_cleanly`] in a directory that holds `in.wav` with `input_bytes`.
+fn assert_fails_cleanly_in(dir: &Path, input_bytes: &[u8], args: &[&str], expect: &str) {
+    let before = listing(dir);
+    let output = run(dir, args);
+    let line = assert_one_error_line(&output, &format!("{args:?}"));
+    assert!(line.contains(expect), "{args:?}: {line:?} lacks {expect:?}");
+    assert_eq!(listing(dir), before, "{args:?}: files left behind");
+    assert_eq!(fs::read(dir.join("in.wav")).unwrap(), input_bytes);
+}
+
+#[test]
+fn bad_input_fails_with_one_line_and_no_output() {
+    for command in ["render", "spectrogram"] {
+        let out = if command == "render" {
+            "out.wav"
+        } else {
+            "out.png"
+        };
+        let cases: [(&[&str], &str); 7] = [
+            (&["notwav.wav", out], "notwav.wav is not a WAV file"),
+            (&["missing.wav", out], "missing.wav"),
+            (
+                &["in.wav", out, "--set", "thresh=-20"],
+                "unknown parameter id 'thresh'",
+            ),
+            (&["in.wav", out, "--set", "threshold=30"], "out of range"),
+            (
+                &["in.wav", out, "--set", "threshold=loud"],
+                "cannot read 'loud'",
+            ),
+            (
+                &["in.wav", out, "--set", "window_size=1000"],
+                "out of range",
+            ),
+            (
+                &["in.wav", out, "--set", "mode=sideways"],
+                "cannot read 'sideways'",
+            ),
+        ];
+        for (rest, expect) in cases {
+            let mut args = vec![command];
+            args.extend_from_slice(rest);
+            assert_fails_cleanly(&args, expect);
+        }
+    }
+}
+
+#[test]
+fn usage_mistakes_are_one_line_with_exit_code_2() {
+    let (dir, _) = dir_with_input();
+    for args in [
+        &["render", "in.wav"][..],
+        &["render", "in.wav", "out.wav", "--bits", "8"],
+        &["render", "in.wav", "out.wav", "--sett", "x=1"],
+        &["rendr", "in.wav", "out.wav"],
+        &["render", "in.wav", "out.wav", "--set", "threshold"],
+    ] {
+        let output = run(dir.path(), args);
+        assert_one_error_line(&output, &format!("{args:?}"));
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+    let typo = stderr(&run(dir.path(), &["rendr", "a.wav", "b.wav"]));
+    assert!(typo.contains("'render'"), "{typo}");
+}
+
+#[test]
+fn never_writes_onto_its_input() {
+    let (dir, input_bytes) = dir_with_input();
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    let absolute = dir.path().join("in.wav");
+    let absolute = absolute.to_str().unwrap();
+    for command in ["render", "spectrogram"] {
+        for (input, output) in [
+            ("in.wav", "in.wav"),
+            ("./in.wav", "in.wav"),
+            ("in.wav", "./in.wav"),
+            ("in.wav", "sub/../in.wav"),
+            (absolute, "in.wav"),
+        ] {
+            let args = [command, input, output];
+            assert_fails_cleanly_in(dir.path(), &input_bytes, &args, "is the input file");
+        }
+    }
+    // A hard link is the same file under another name.
+    let (dir, input_bytes) = dir_with_input();
+    fs::hard_link(dir.path().join("in.wav"), dir.path().join("link.wav")).unwrap();
+    let output = run(dir.path(), &["render", "in.wav", "link.wav"]);
+    let line = assert_one_error_line(&output, "hard link");
+    assert!(line.contains("is the input file"), "{line}");
+    assert_eq!(fs::read(dir.path().join("in.wav")).unwrap(), input_bytes);
+    assert_eq!(listing(dir.path()), ["in.wav", "link.wav"]);
+}
+
+/// A WAV header of `format_tag` and `bits`, with a little data.
+fn raw_wav(format_tag: u16, bits: u16, channels: u16) -> Vec<u8> {
+    let block_align = channels * bits / 8;
+    let data = vec![0u8; block_align as usize * 100];
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(b"RIFF");
+    bytes.extend_from_slice(&(4 + 8 + 16 + 8 + data.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(b"WAVEfmt ");
+    bytes.extend_from_slice(&16u32.to_le_bytes());
+    bytes.extend_from_slice(&format_tag.to_le_bytes());
+    bytes.extend_from_slice(&channels.to_le_bytes());
+    bytes.extend_from_slice(&RATE.to_le_bytes());
+    bytes.extend_from_slice(&(RATE * u32::from(block_align)).to_le_bytes());
+    bytes.extend_from_slice(&block_align.to_le_bytes());
+    bytes.extend_from_slice(&bits.to_le_bytes());
+    bytes.extend_from_slice(b"data");
+    bytes.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(&data);
+    bytes
+}
+
+#[test]
+fn unsupported_and_damaged_files_say_what_is_wrong() {
+    let dir = TempDir::new().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    fs::write(path("f64.wav"), raw_wav(3, 64, 2)).unwrap();
+    fs::write(path("alaw.wav"), raw_wav(6, 8, 1)).unwrap();
+    fs::write(path("empty.wav"), b"").unwrap();
+    let spec = WavSpec {
+        channels: 1,
+        sample_rate: RATE,
+        bits_per_sample: 8,
+        sample_format: SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(path("u8.wav"), spec).unwrap();
+    for i in 0..1000 {
+        writer.write_sample((i % 100) as i8).unwrap();
+    }
+    writer.finalize().unwrap();
+    write_wav(&path("slow.wav"), &noise(1, 1000, 1), 4_000, Format::Int16);
+    // A file cut short: its header promises more data than there is.
+    write_wav(&path("cut.wav"), &noise(2, 10_000, 2), RATE, Format::Int16);
+    let whole = fs::read(path("cut.wav")).unwrap();
+    fs::write(path("cut.wav"), &whole[..whole.len() / 2]).unwrap();
+
+    let before = listing(dir.path());
+    for (input, expect) in [
+        ("f64.wav", "64-bit float samples are not supported"),
+        ("alaw.wav", "A-law compressed samples are not supported"),
+        ("u8.wav", "8-bit integer samples are not supported"),
+        ("empty.wav", "empty.wav is not a WAV file"),
+        ("slow.wav", "sample rate 4000 Hz is not supported"),
+        ("cut.wav", "ends early"),
+    ] {
+        let output = run(dir.path(), &["render", input, "out.wav"]);
+        let line = assert_one_error_line(&output, input);
+        assert!(line.contains(expect), "{input}: {line:?}");
+        assert_eq!(output.status.code(), Some(1), "{input}");
+    }
+    assert_eq!(listing(dir.path()), before);
+}
+
+#[test]
+fn unwritable_output_leaves_nothing_behind() {
+    let (dir, _) = dir_with_input();
+    fs::create_dir(dir.path().join("taken.wav")).unwrap();
+    let before = listing(dir.path());
+    let output = run(dir.path(), &["render", "in.wav", "taken.wav"]);
+    let line = assert_one_error_line(&output, "output is a directory");
+    assert!(line.contains("cannot write taken.wav"), "{line}");
+    assert_eq!(listing(dir.path()), before);
+    let output = run(dir.path(), &["render", "in.wav", "no/such/dir/out.wav"]);
+    assert_one_error_line(&output, "output directory missing");
+}
+
+#[test]
+fn render_reports_one_summary_line_and_replaces_an_old_output() {
+    let (dir, _) = dir_with_input();
+    fs::write(dir.path().join("out.wav"), "old").unwrap();
+    let output = run(dir.path(), &["render", "in.wav", "out.wav"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    // Default geometry N = 2048, P = 2: latency N - 1 + (M - N) / 2 = 2047 + 1024.
+    assert!(
+        text.starts_with("wrote out.wav (2 ch, 48000 Hz, 32-bit float, 0.25 s)"),
+        "{text}"
+    );
+    assert!(text.contains("latency removed: 3071 samples"), "{text}");
+    let (_, rendered) = read_wav(&dir.path().join("out.wav"));
+    assert_eq!(rendered[0].len(), 12_000);
+    assert_eq!(listing(dir.path()), ["in.wav", "out.wav"]);
+}
+
+#[test]
+fn bits_selects_the_output_format() {
+    let (dir, _) = dir_with_input();
+    for (bits, expected) in [("16", 16), ("24", 24)] {
+        let output = run(dir.path(), &["render", "in.wav", "out.wav", "--bits", bits]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let (spec, channels) = read_wav(&dir.path().join("out.wav"));
+        assert_eq!(spec.sample_format, SampleFormat::Int);
+        assert_eq!(spec.bits_per_sample, expected);
+        assert_eq!((spec.channels, spec.sample_rate), (2, RATE));
+        assert_eq!(channels[1].len(), 12_000);
+    }
+}
+
+#[test]
+fn null_render_of_16_bit_input_to_16_bit_is_bit_exact() {
+    let (dir, input_bytes) = dir_with_input();
+    let args = [
+        "render",
+        "in.wav",
+        "out.wav",
+        "--bits",
+        "16",
+        "--set",
+        "threshold=-140",
+        "--set",
+        "mode=binary",
+    ];
+    let output = run(dir.path(), &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (_, input) = read_wav(&dir.path().join("in.wav"));
+    let (_, rendered) = read_wav(&dir.path().join("out.wav"));
+    // An error under half a step rounds back to the same integer; skip the first window.
+    assert_eq!(input[0][2048..], rendered[0][2048..]);
+    assert_eq!(fs::read(dir.path().join("in.wav")).unwrap(), input_bytes);
+}
+
+#[test]
+fn preset_lines_apply_before_set() {
+    let dir = TempDir::new().unwrap();
+    let signal = noise(2, 12_000, 3);
+    let decoded = write_wav(&dir.path().join("in.wav"), &signal, RATE, Format::Float32);
+    let mut preset = fs::File::create(dir.path().join("null.preset")).unwrap();
+    writeln!(
+        preset,
+        "# everything passes\n\nthreshold = -140\nmode=binary  # a gate\n"
+    )
+    .unwrap();
+    drop(preset);
+
+    let output = run(
+        dir.path(),
+        &["render", "in.wav", "a.wav", "--preset", "null.preset"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (_, a) = read_wav(&dir.path().join("a.wav"));
+    let error = a[0][2048..]
+        .iter()
+        .zip(&decoded[0][2048..])
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(error <= NULL_TOLERANCE, "{error}");
+
+    // --set comes after the preset: a threshold far above the noise gates it.
+    let args = [
+        "render",
+        "in.wav",
+        "b.wav",
+        "--preset",
+        "null.preset",
+        "--set",
+        "threshold=20",
+        "--set",
+        "reference=absolute",
+    ];
+    let output = run(dir.path(), &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (_, b) = read_wav(&dir.path().join("b.wav"));
+    let energy = |x: &[f32]| x.iter().map(|v| v * v).sum::<f32>();
+    assert!(energy(&b[0]) < 0.1 * energy(&decoded[0]));
+
+    fs::write(dir.path().join("bad.preset"), "threshold=-20\n\nknee=99\n").unwrap();
+    let output = run(
+        dir.path(),
+        &["render", "in.wav", "c.wav", "--preset", "bad.preset"],
+    );
+    let line = assert_one_error_line(&output, "bad preset");
+    assert!(
+        line.contains("bad.preset, line 3") && line.contains("'knee'"),
+        "{line}"
+    );
+    assert!(!dir.path().join("c.wav").exists());
+}
+
+#[test]
+fn params_lists_every_id() {
+    let dir = TempDir::new().unwrap();
+    let output = run(dir.path(), &["params"]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let ids: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    let expected: Vec<&str> = PARAMS.iter().map(|spec| spec.id).collect();
+    assert_eq!(ids, expected);
+    for spec in PARAMS {
+        let line = text
+            .lines()
+            .find(|line| line.split_whitespace().next() == Some(spec.id))
+            .unwrap();
+        assert!(line.contains(&spec.range_text()), "{line}");
+        assert!(line.contains(&spec.value_text(spec.default)), "{line}");
+    }
+
+    let output = run(dir.path(), &["params", "--json"]);
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let ids: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|param| param["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, expected);
+}
+
+#[test]
+fn help_names_the_subcommands_and_the_standalone_options() {
+    let dir = TempDir::new().unwrap();
+    let output = run(dir.path(), &["--help"]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    for word in [
+        "render",
+        "spectrogram",
+        "params",
+        "spectral-mask standalone --help",
+    ] {
+        assert!(text.contains(word), "{word}: {text}");
+    }
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let decoder = png::Decoder::new(fs::File::open(path).unwrap());
+    let reader = decoder.read_info().unwrap();
+    let info = reader.info();
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    (info.width, info.height)
+}
+
+#[test]
+fn spectrogram_writes_a_png_of_the_expected_size() {
+    let dir = TempDir::new().unwrap();
+    // Three panels of 256 rows and two gaps of 4.
+    let height = 3 * 256 + 2 * 4;
+    // With N = 1024 the hop is 256 and one frame is centred on every hop of the file:
+    // ceil(len / 256) frames, one column each between 400 and 1600.
+    for (len, window_size, width) in [
+        (144_000, "1024", 563), // ceil(144000 / 256) = 563
+        (4_800, "1024", 400),   // 19 frames, widened to the narrowest image
+        (480_000, "256", 1600), // 7500 frames of hop 64, several per column
+    ] {
+        write_wav(
+            &dir.path().join("in.wav"),
+            &noise(2, len, 5),
+            RATE,
+            Format::Int24,
+        );
+        let setting = format!("window_size={window_size}");
+        let output = run(
+            dir.path(),
+            &["spectrogram", "in.wav", "s.png", "--set", &setting],
+        );
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert_eq!(stderr(&output).lines().count(), 1);
+        assert_eq!(
+            png_size(&dir.path().join("s.png")),
+            (width, height),
+            "{len}"
+        );
+    }
+    assert_eq!(listing(dir.path()), ["in.wav", "s.png"]);
+}
+
+#[test]
+fn empty_input_renders_an_empty_output() {
+    let dir = TempDir::new().unwrap();
+    write_wav(
+        &dir.path().join("in.wav"),
+        &[vec![], vec![]],
+        RATE,
+        Format::Float32,
+    );
+    let output = run(dir.path(), &["render", "in.wav", "out.wav"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (spec, channels) = read_wav(&dir.path().join("out.wav"));
+    assert_eq!(spec.channels, 2);
+    assert!(channels.iter().all(Vec::is_empty));
+    let output = run(dir.path(), &["spectrogram", "in.wav", "s.png"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
