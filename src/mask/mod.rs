@@ -165,6 +165,7 @@ impl Masker {
         let num_masks = if linked { 1 } else { frame.spectra.len() };
         let full_scale = full_scale_power(frame.window_sum);
         let frame_s = config.hop() as f32 / self.sample_rate;
+        let window_s = config.window_size as f32 / self.sample_rate;
 
         if linked {
             gain::loudest_power(frame.spectra, &mut self.powers[0][..bins]);
@@ -181,7 +182,7 @@ impl Masker {
             for (density, power) in densities.iter_mut().zip(&powers[..bins]) {
                 *density = power * to_density;
             }
-            floor.update(densities, frame_s);
+            floor.update(densities, frame_s, window_s);
         }
         if settings.learn {
             let densities = &mut self.scratch[..bins];

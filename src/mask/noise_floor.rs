@@ -8,80 +8,133 @@
 /// Points of the print's frequency grid, DC to Nyquist.
 pub const PRINT_POINTS: usize = 1025;
 
-/// A causal per-bin floor: follows a smoothed power down quickly and creeps up slowly, so
-/// speech peaks do not lift it but a noise that grows is followed within seconds.
+/// A causal per-bin floor by minimum statistics: the minimum of a smoothed power over the
+/// last ~1.5 s. Speech leaves each bin quiet now and then, noise never does, so the minimum
+/// follows the noise and ignores the speech; a louder noise is followed within one window.
 pub struct FloorTracker {
     smoothed: Vec<f32>,
-    floor: Vec<f32>,
+    /// Minimum of `smoothed` within the sub-window being filled.
+    current_min: Vec<f32>,
+    /// Minima of the last `SUB_WINDOWS` completed sub-windows, one row of bins each.
+    history: Vec<Vec<f32>>,
+    /// Minimum over `history`, refreshed when a sub-window completes.
+    history_min: Vec<f32>,
     frames_seen: u32,
+    frames_in_sub_window: u32,
+    next_row: usize,
+    /// Power factor from the minimum to the mean, for the current smoothing.
+    bias: f32,
 }
 
-/// Time constant of the power smoothing before minimum tracking (~40 ms): long enough to
-/// tame the periodogram's variance, short enough to see the gaps between syllables.
-const SMOOTHING_MS: f32 = 40.0;
-/// How fast the floor may rise, dB per second: slower than any syllable, faster than a
-/// listener notices a changed background.
-const RISE_DB_PER_S: f32 = 4.0;
-/// How fast it falls towards a lower smoothed power (time constant, ms).
-const FALL_MS: f32 = 30.0;
-/// The minimum of a smoothed periodogram of noise sits below its mean; this restores the
-/// mean so that a threshold of 0 dB means "at the noise level": 3 dB, 10^(3/10).
-const MINIMUM_BIAS: f32 = 1.995_262_3;
+/// Time constant of the power smoothing before minimum tracking, in window lengths: the
+/// smoothed power then has the same variance at every window size (so one bias law fits),
+/// and at N = 2048 (43 ms) it still finds the gaps between syllables.
+const SMOOTHING_WINDOWS: f32 = 2.0;
+/// The minimum is taken over `SUB_WINDOWS` sub-windows of `SUB_WINDOW_S` (1.5 s in all):
+/// longer than most words, short enough to follow a changing background.
+const SUB_WINDOW_S: f32 = 0.25;
+const SUB_WINDOWS: usize = 6;
+/// The engine starts from silence, so its first frames see only part of a window; they
+/// would pull the minimum down for a whole window. Skip them.
+const WARMUP_FRAMES: u32 = crate::config::OVERLAP as u32;
+/// The minimum of a smoothed periodogram of noise sits below its mean, the more so the more
+/// independent looks `D` (window over smoothing time) it takes the minimum of. The bias in
+/// dB is `BIAS_DB_AT_D0 + BIAS_DB_PER_DECADE * log10(D / D0)`, fitted on white noise through
+/// the engine (processor test `adaptive_floor_reads_the_noise_level` checks it).
+const BIAS_D0: f32 = 17.6;
+const BIAS_DB_AT_D0: f32 = 3.34;
+const BIAS_DB_PER_DECADE: f32 = 1.57;
 
 impl FloorTracker {
     pub fn new(max_bins: usize) -> Self {
         Self {
             smoothed: vec![0.0; max_bins],
-            floor: vec![0.0; max_bins],
+            current_min: vec![0.0; max_bins],
+            history: (0..SUB_WINDOWS).map(|_| vec![f32::MAX; max_bins]).collect(),
+            history_min: vec![f32::MAX; max_bins],
             frames_seen: 0,
+            frames_in_sub_window: 0,
+            next_row: 0,
+            bias: 1.0,
         }
     }
 
     pub fn reset(&mut self) {
         self.smoothed.fill(0.0);
-        self.floor.fill(0.0);
+        self.current_min.fill(0.0);
+        for row in &mut self.history {
+            row.fill(f32::MAX);
+        }
+        self.history_min.fill(f32::MAX);
         self.frames_seen = 0;
+        self.frames_in_sub_window = 0;
     }
 
-    /// Feeds one frame of per-bin densities; `frame_s` is the hop in seconds.
-    pub fn update(&mut self, densities: &[f32], frame_s: f32) {
+    /// Feeds one frame of per-bin densities; `frame_s` is the hop and `window_s` the
+    /// window length, in seconds.
+    pub fn update(&mut self, densities: &[f32], frame_s: f32, window_s: f32) {
         let bins = densities.len();
-        let smooth = (-frame_s * 1000.0 / SMOOTHING_MS).exp();
-        let fall = (-frame_s * 1000.0 / FALL_MS).exp();
-        let rise = 10f32.powf(RISE_DB_PER_S * frame_s / 10.0);
-        let first = self.frames_seen == 0;
-        for ((density, smoothed), floor) in densities
+        self.frames_seen = self.frames_seen.saturating_add(1);
+        if self.frames_seen <= WARMUP_FRAMES {
+            return;
+        }
+        let smoothing_s = SMOOTHING_WINDOWS * window_s;
+        let smooth = (-frame_s / smoothing_s).exp();
+        let looks = SUB_WINDOW_S * SUB_WINDOWS as f32 / smoothing_s;
+        let bias_db = BIAS_DB_AT_D0 + BIAS_DB_PER_DECADE * (looks / BIAS_D0).log10();
+        self.bias = 10f32.powf(bias_db / 10.0);
+        let first = self.frames_seen == WARMUP_FRAMES + 1;
+        for ((density, smoothed), minimum) in densities
             .iter()
             .zip(&mut self.smoothed[..bins])
-            .zip(&mut self.floor[..bins])
+            .zip(&mut self.current_min[..bins])
         {
             if first {
                 *smoothed = *density;
-                *floor = *density;
-                continue;
-            }
-            *smoothed = density + smooth * (*smoothed - density);
-            if *smoothed < *floor {
-                *floor = *smoothed + fall * (*floor - *smoothed);
+                *minimum = *density;
             } else {
-                *floor = (*floor * rise).min(*smoothed).max(1e-30);
+                *smoothed = density + smooth * (*smoothed - density);
+                *minimum = minimum.min(*smoothed);
             }
         }
-        self.frames_seen = self.frames_seen.saturating_add(1);
+        self.frames_in_sub_window += 1;
+        if self.frames_in_sub_window as f32 * frame_s >= SUB_WINDOW_S {
+            self.frames_in_sub_window = 0;
+            self.history[self.next_row][..bins].copy_from_slice(&self.current_min[..bins]);
+            self.next_row = (self.next_row + 1) % SUB_WINDOWS;
+            self.history_min[..bins].fill(f32::MAX);
+            for row in &self.history {
+                for (minimum, value) in self.history_min[..bins].iter_mut().zip(&row[..bins]) {
+                    *minimum = minimum.min(*value);
+                }
+            }
+            self.current_min[..bins].copy_from_slice(&self.smoothed[..bins]);
+        }
     }
 
-    /// The floor's density per bin, bias-corrected to the noise mean.
+    /// The floor's density per bin, bias-corrected to the noise mean (0 before the
+    /// first frames have been seen).
     pub fn density(&self, bin: usize) -> f32 {
-        self.floor[bin] * MINIMUM_BIAS
+        if self.frames_seen <= WARMUP_FRAMES {
+            return 0.0;
+        }
+        self.history_min[bin].min(self.current_min[bin]) * self.bias
     }
 
-    /// Re-grids the floor after a geometry change (bins are linear in frequency), so a
+    /// Re-grids the state after a geometry change (bins are linear in frequency), so a
     /// change of window size does not send the tracker back to its start.
     pub fn regrid(&mut self, old_bins: usize, new_bins: usize, scratch: &mut [f32]) {
-        if self.frames_seen == 0 || old_bins == new_bins {
+        if self.frames_seen <= WARMUP_FRAMES || old_bins == new_bins {
             return;
         }
-        for values in [&mut self.floor, &mut self.smoothed] {
+        let rows = [
+            &mut self.smoothed,
+            &mut self.current_min,
+            &mut self.history_min,
+        ]
+        .into_iter()
+        .chain(self.history.iter_mut());
+        for values in rows {
             resample(&values[..old_bins], &mut scratch[..new_bins]);
             values[..new_bins].copy_from_slice(&scratch[..new_bins]);
         }
@@ -160,23 +213,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn floor_settles_on_stationary_noise_and_ignores_bursts() {
+    fn floor_follows_the_quiet_parts_and_ignores_bursts() {
         let mut tracker = FloorTracker::new(4);
         let frame_s = 0.01;
-        // Constant density 1 with a burst of 100 (20 dB) for 200 ms.
+        // Density 1 with bursts of 100 (20 dB) for 200 ms in every 500 ms.
         for frame in 0..1000 {
-            let value = if (500..520).contains(&frame) {
-                100.0
-            } else {
-                1.0
-            };
-            tracker.update(&[value; 4], frame_s);
-            if (500..520).contains(&frame) {
-                // 20 frames at 4 dB/s rise at most 0.8 dB.
-                assert!(tracker.floor[0] < 1.25, "{}", tracker.floor[0]);
-            }
+            let value = if frame % 50 < 20 { 100.0 } else { 1.0 };
+            tracker.update(&[value; 4], frame_s, 0.02);
         }
-        assert!((tracker.floor[0] - 1.0).abs() < 0.01);
+        let floor = tracker.density(0) / tracker.bias;
+        assert!(floor < 1.1, "{floor}");
+        // A background 10 dB louder is followed within one window (1.5 s).
+        for _ in 0..200 {
+            tracker.update(&[10.0; 4], frame_s, 0.02);
+        }
+        let floor = tracker.density(0) / tracker.bias;
+        assert!((floor - 10.0).abs() < 0.5, "{floor}");
     }
 
     #[test]

@@ -309,3 +309,58 @@ fn inverted_modes_pass_what_the_plain_modes_reduce() {
     // And neither alone is the input.
     assert!(max_error_db(&input[0][2048..], &a[0][2048..]) > -20.0);
 }
+
+/// Mean and spread (5th to 95th percentile) of the adaptive floor, in dB relative to the
+/// true level of white noise, after `seconds` of it.
+fn adaptive_floor_error_db(n: usize, p: usize, seconds: f32) -> (f32, f32, f32) {
+    let settings = Settings {
+        window_size: n,
+        padding_ratio: p,
+        reference: Reference::Adaptive,
+        threshold_db: 0.0,
+        ..Settings::default()
+    };
+    let mut processor = Processor::new(1, 48_000.0, settings);
+    let mut signal = noise((48_000.0 * seconds) as usize, 23);
+    // Uniform in [-0.8, 0.8]: variance 0.8² / 3.
+    let variance = 0.64f32 / 3.0;
+    let mut errors = Vec::new();
+    processor.process_observed(&mut [&mut signal], |view| {
+        let expected = 10.0
+            * (variance * view.frame.window_power / (view.frame.window_sum / 2.0).powi(2)).log10();
+        let thresholds = view.masker.thresholds_db(0);
+        let bins = thresholds.len();
+        errors = thresholds[bins / 20..bins - bins / 20]
+            .iter()
+            .map(|t| t - expected)
+            .collect();
+    });
+    errors.sort_by(f32::total_cmp);
+    let mean = errors.iter().sum::<f32>() / errors.len() as f32;
+    let low = errors[errors.len() / 20];
+    let high = errors[errors.len() * 19 / 20];
+    (mean, low, high)
+}
+
+#[test]
+fn adaptive_floor_reads_the_noise_level() {
+    for (n, p) in [
+        (256, 1),
+        (512, 2),
+        (1024, 1),
+        (1024, 2),
+        (2048, 2),
+        (4096, 2),
+        (2048, 8),
+        (8192, 2),
+    ] {
+        let (mean, low, high) = adaptive_floor_error_db(n, p, 4.0);
+        println!("floor error N={n} P={p}: mean {mean:+.2} dB, 5%..95% {low:+.2}..{high:+.2} dB");
+        assert!(mean.abs() < 0.5, "N={n} P={p}: mean {mean:.2} dB");
+        // No stripes: every bin's floor within a few dB of the noise level.
+        assert!(
+            low > -2.5 && high < 2.5,
+            "N={n} P={p}: {low:.2}..{high:.2} dB"
+        );
+    }
+}
