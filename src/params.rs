@@ -155,7 +155,7 @@ impl Default for SpectralMaskParams {
 }
 
 /// Number of parameters, one per [`settings::PARAMS`] entry.
-pub const NUM_PARAMS: usize = 16;
+pub const NUM_PARAMS: usize = settings::PARAMS.len();
 
 impl SpectralMaskParams {
     /// Every parameter's id and current value in its spec's units (dB, ms, %, variant index,

@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 
+use crate::analysis::{self, AnalysisPublisher, AnalysisReader};
+use crate::editor::plugin_editor::{self, EditorApp};
 use crate::params::{settings_from_params, PrintPublisher, SpectralMaskParams};
 use crate::processor::{stft_config, Processor};
 
@@ -20,6 +22,13 @@ pub struct SpectralMask {
     reported_latency: u32,
     /// Nothing has been processed since the last activation or reset.
     fresh: bool,
+    /// The audio thread's end of the editor's analysis channel; publishes only while the
+    /// editor is open.
+    analysis: AnalysisPublisher,
+    /// The editor's end, handed to the editor when the host first asks for it (nice-plug
+    /// does so once, before activation, so the channel is made here).
+    analysis_reader: Option<AnalysisReader>,
+    sample_rate: f32,
 }
 
 impl Default for SpectralMask {
@@ -29,12 +38,16 @@ impl Default for SpectralMask {
             .noise_print
             .take_publisher()
             .expect("fresh parameters still hold their publisher");
+        let (analysis, analysis_reader) = analysis::channel(analysis::DEFAULT_CAPACITY);
         Self {
             params,
             processor: None,
             print_publisher,
             reported_latency: 0,
             fresh: true,
+            analysis,
+            analysis_reader: Some(analysis_reader),
+            sample_rate: 48_000.0,
         }
     }
 }
@@ -71,9 +84,7 @@ impl Plugin for SpectralMask {
     // ride that moves every frame and one that moves in 170 ms stairs.
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
-    // EDITOR HOOK: the egui editor (src/editor/) replaces `()` with its editor type and
-    // implements `editor()` below.
-    type Editor = ();
+    type Editor = nice_plug_egui::EguiEditor<EditorApp>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
@@ -82,7 +93,11 @@ impl Plugin for SpectralMask {
     }
 
     fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
-        None
+        plugin_editor::create(
+            self.params.clone(),
+            self.params.editor_state.clone(),
+            self.analysis_reader.take()?,
+        )
     }
 
     fn activate(
@@ -98,6 +113,7 @@ impl Plugin for SpectralMask {
             return false;
         }
         let sample_rate = buffer_config.sample_rate;
+        self.sample_rate = sample_rate;
         let settings = settings_from_params(&self.params);
         // Hosts may activate several times in a row (e.g. while restoring state); the
         // processor's buffers are sized for the largest settings, so one per channel count
@@ -159,7 +175,14 @@ impl Plugin for SpectralMask {
             context.set_latency_samples(latency);
         }
 
-        processor.process(buffer.as_slice());
+        if self.analysis.is_editor_open() {
+            let (publisher, sample_rate) = (&mut self.analysis, self.sample_rate);
+            processor.process_observed(buffer.as_slice(), |view| {
+                publisher.publish(view, sample_rate)
+            });
+        } else {
+            processor.process(buffer.as_slice());
+        }
 
         // Learning finishes in the frame after `learn` is switched off.
         if processor.masker_mut().take_print_changed() {
