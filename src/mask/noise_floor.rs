@@ -24,6 +24,9 @@ pub struct FloorTracker {
     next_row: usize,
     /// Power factor from the minimum to the mean, for the current smoothing.
     bias: f32,
+    /// The floor handed out: the bias-corrected minimum, rising no faster than
+    /// `RISE_DB_PER_S`.
+    floor: Vec<f32>,
 }
 
 /// Time constant of the power smoothing before minimum tracking, in window lengths: the
@@ -34,6 +37,10 @@ const SMOOTHING_WINDOWS: f32 = 2.0;
 /// longer than most words, short enough to follow a changing background.
 const SUB_WINDOW_S: f32 = 0.25;
 const SUB_WINDOWS: usize = 6;
+/// The floor may rise at most this fast. A bin where speech goes on for longer than the
+/// minimum's window (a held vowel's harmonic) would otherwise lift the floor to the speech
+/// and gate it; a real change of background is still followed within a few seconds.
+const RISE_DB_PER_S: f32 = 6.0;
 /// The engine starts from silence, so its first frames see only part of a window; they
 /// would pull the minimum down for a whole window. Skip them.
 const WARMUP_FRAMES: u32 = crate::config::OVERLAP as u32;
@@ -56,6 +63,7 @@ impl FloorTracker {
             frames_in_sub_window: 0,
             next_row: 0,
             bias: 1.0,
+            floor: vec![0.0; max_bins],
         }
     }
 
@@ -66,6 +74,7 @@ impl FloorTracker {
             row.fill(f32::MAX);
         }
         self.history_min.fill(f32::MAX);
+        self.floor.fill(0.0);
         self.frames_seen = 0;
         self.frames_in_sub_window = 0;
     }
@@ -83,18 +92,30 @@ impl FloorTracker {
         let looks = SUB_WINDOW_S * SUB_WINDOWS as f32 / smoothing_s;
         let bias_db = BIAS_DB_AT_D0 + BIAS_DB_PER_DECADE * (looks / BIAS_D0).log10();
         self.bias = 10f32.powf(bias_db / 10.0);
-        let first = self.frames_seen == WARMUP_FRAMES + 1;
-        for ((density, smoothed), minimum) in densities
-            .iter()
-            .zip(&mut self.smoothed[..bins])
-            .zip(&mut self.current_min[..bins])
-        {
-            if first {
-                *smoothed = *density;
-                *minimum = *density;
+        // Until the smoothing has seen one time constant, the smoothed power is a running
+        // mean and the floor simply follows it: a minimum of the first, barely smoothed
+        // frames would sit far below the noise for a whole window.
+        let frames = self.frames_seen - WARMUP_FRAMES;
+        let settling = (frames as f32) * frame_s < smoothing_s;
+        let new_weight = (1.0 / frames as f32).max(1.0 - smooth);
+        let rise = 10f32.powf(RISE_DB_PER_S * frame_s / 10.0);
+        let bias = self.bias;
+        for (bin, density) in densities.iter().enumerate() {
+            let smoothed = &mut self.smoothed[bin];
+            *smoothed += new_weight * (density - *smoothed);
+            let minimum = &mut self.current_min[bin];
+            let floor = &mut self.floor[bin];
+            if settling {
+                *minimum = *smoothed;
+                *floor = *smoothed;
             } else {
-                *smoothed = density + smooth * (*smoothed - density);
                 *minimum = minimum.min(*smoothed);
+                let target = self.history_min[bin].min(*minimum) * bias;
+                *floor = if target < *floor {
+                    target
+                } else {
+                    target.min(*floor * rise)
+                };
             }
         }
         self.frames_in_sub_window += 1;
@@ -118,7 +139,7 @@ impl FloorTracker {
         if self.frames_seen <= WARMUP_FRAMES {
             return 0.0;
         }
-        self.history_min[bin].min(self.current_min[bin]) * self.bias
+        self.floor[bin]
     }
 
     /// Re-grids the state after a geometry change (bins are linear in frequency), so a
@@ -223,8 +244,9 @@ mod tests {
         }
         let floor = tracker.density(0) / tracker.bias;
         assert!(floor < 1.1, "{floor}");
-        // A background 10 dB louder is followed within one window (1.5 s).
-        for _ in 0..200 {
+        // A background 10 dB louder is followed within one window plus the rise time
+        // (1.5 s + 10 dB at 6 dB/s).
+        for _ in 0..350 {
             tracker.update(&[10.0; 4], frame_s, 0.02);
         }
         let floor = tracker.density(0) / tracker.bias;
