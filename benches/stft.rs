@@ -11,6 +11,7 @@ use std::time::Duration;
 use criterion::{criterion_group, Criterion};
 use realfft::num_complex::Complex;
 use realfft::RealFftPlanner;
+use spectral_mask::analysis;
 use spectral_mask::processor::Processor;
 use spectral_mask::settings::Settings;
 use spectral_mask::stft::{Stft, StftConfig, WindowKind};
@@ -100,7 +101,41 @@ fn bench_engine(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_engine);
+/// The audio thread's cost with the editor open (levels in dB computed, columns and mask
+/// snapshots published) against closed, at the defaults.
+fn bench_editor(c: &mut Criterion) {
+    let mut group = c.benchmark_group("stft");
+    group.measurement_time(Duration::from_secs(3));
+    group.sample_size(20);
+    let mut buffers = vec![noise(SAMPLE_RATE, 1), noise(SAMPLE_RATE, 2)];
+    let sample_rate = SAMPLE_RATE as f32;
+    let (mut publisher, mut reader) = analysis::channel(analysis::DEFAULT_CAPACITY);
+    reader.set_editor_open(true);
+    let mut processor = Processor::new(CHANNELS, sample_rate, Settings::default());
+    group.bench_function("editor_open", |b| {
+        b.iter(|| {
+            one_second(&mut buffers, |channels| {
+                processor.process_observed(channels, |view| publisher.publish(view, sample_rate))
+            });
+            // The editor drains at 60 fps; here once a second, so the queue also
+            // exercises its drop path.
+            reader.drain(|column| {
+                black_box(column);
+            });
+            black_box(&buffers);
+        })
+    });
+    let mut processor = Processor::new(CHANNELS, sample_rate, Settings::default());
+    group.bench_function("editor_closed", |b| {
+        b.iter(|| {
+            one_second(&mut buffers, |channels| processor.process(channels));
+            black_box(&buffers);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_engine, bench_editor);
 
 /// Median time criterion measured for `name` in this run, in seconds.
 fn median_s(name: &str) -> Option<f64> {
@@ -134,6 +169,15 @@ fn main() {
             engine / base,
             processor * 1e3,
             processor / base
+        );
+    }
+    if let (Some(open), Some(closed)) = (median_s("editor_open"), median_s("editor_closed")) {
+        println!(
+            "\nprocessor at defaults (N = 2048, P = 2), per second of stereo 48 kHz: editor closed \
+             {:.2} ms, open {:.2} ms, ratio {:.2}",
+            closed * 1e3,
+            open * 1e3,
+            open / closed
         );
     }
 }

@@ -95,3 +95,72 @@ fn publishing_never_allocates() {
     assert!(reader.dropped_columns() > 0, "the queue never filled");
     assert_eq!(ALLOCATIONS.load(Ordering::Relaxed), 0, "publish allocated");
 }
+
+/// The processor's real-time door never allocates: every kernel, mode and reference,
+/// geometry switches (with their fades), learning a print, odd block sizes, stereo link
+/// on and off.
+#[test]
+fn processing_never_allocates() {
+    use spectral_mask::settings::{KernelKind, Mode, Reference};
+    use spectral_mask::stft::WindowKind;
+
+    let sample_rate = 44_100.0;
+    let mut processor = Processor::new(2, sample_rate, Settings::default());
+    let signal: Vec<f32> = (0..20_000)
+        .map(|n| 0.2 * (n as f32 * 0.031).sin() + 0.05 * ((n * 7919 % 211) as f32 / 105.0 - 1.0))
+        .collect();
+    let kernels = [
+        KernelKind::None,
+        KernelKind::Hamming3,
+        KernelKind::Blackman5,
+        KernelKind::Brickwall5,
+        KernelKind::Brickwall7,
+        KernelKind::Exact,
+    ];
+    let modes = [
+        Mode::Binary,
+        Mode::Soft,
+        Mode::BinaryInverted,
+        Mode::SoftInverted,
+    ];
+    let references = [Reference::Absolute, Reference::Adaptive, Reference::Print];
+    let geometries = [(2048, 2), (256, 8), (8192, 1), (512, 4), (4096, 8)];
+    let windows = [WindowKind::Hann, WindowKind::Hamming, WindowKind::Blackman];
+    let blocks = [1, 7, 64, 511, 4096, 8192];
+    let mut step = 0usize;
+    for (index, &kernel) in kernels.iter().enumerate() {
+        for (mode_index, &mode) in modes.iter().enumerate() {
+            let (window_size, padding_ratio) = geometries[(index + mode_index) % geometries.len()];
+            let settings = Settings {
+                kernel,
+                mode,
+                window_size,
+                padding_ratio,
+                window: windows[step % windows.len()],
+                reference: references[step % references.len()],
+                stereo_link: step % 2 == 0,
+                learn: step % 5 == 1,
+                delta: step % 7 == 3,
+                ..Settings::default()
+            };
+            let mut left = signal.clone();
+            let mut right = signal.clone();
+            let mut pos = 0;
+            watched(|| {
+                processor.set_settings(&settings);
+                while pos < left.len() {
+                    let end = (pos + blocks[step % blocks.len()]).min(left.len());
+                    processor.process(&mut [&mut left[pos..end], &mut right[pos..end]]);
+                    pos = end;
+                    step += 1;
+                }
+            });
+            assert!(left.iter().chain(&right).all(|x| x.is_finite()));
+        }
+    }
+    assert_eq!(
+        ALLOCATIONS.load(Ordering::Relaxed),
+        0,
+        "allocations on the audio path"
+    );
+}
