@@ -130,9 +130,24 @@ pub fn render(
     settings: &Settings,
     sample_rate: f32,
     channels: &[Vec<f32>],
+    progress: impl FnMut(f32),
+) -> Vec<Vec<f32>> {
+    render_with_print(settings, sample_rate, channels, None, progress)
+}
+
+/// [`render`] with a noise print (as [`Masker::noise_print`] returns it) installed before
+/// the first sample, so `reference = print` applies from the start of the file.
+pub fn render_with_print(
+    settings: &Settings,
+    sample_rate: f32,
+    channels: &[Vec<f32>],
+    print: Option<&[f32]>,
     mut progress: impl FnMut(f32),
 ) -> Vec<Vec<f32>> {
     let mut processor = Processor::new(channels.len(), sample_rate, *settings);
+    if let Some(print) = print {
+        processor.masker_mut().set_noise_print(print);
+    }
     let latency = processor.latency_samples();
     let len = channels.first().map_or(0, Vec::len);
     let mut buffers: Vec<Vec<f32>> = channels

@@ -138,7 +138,7 @@ fn processing_never_allocates() {
                 padding_ratio,
                 window: windows[step % windows.len()],
                 reference: references[step % references.len()],
-                stereo_link: step % 2 == 0,
+                stereo_link: step.is_multiple_of(2),
                 learn: step % 5 == 1,
                 delta: step % 7 == 3,
                 ..Settings::default()

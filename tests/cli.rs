@@ -664,3 +664,178 @@ fn empty_input_renders_an_empty_output() {
     let output = run(dir.path(), &["spectrogram", "in.wav", "s.png"]);
     assert!(output.status.success(), "{}", stderr(&output));
 }
+
+/// Noise throughout (uniform ±0.02, about -37 dBFS RMS) and a 1 kHz tone at 0.25 from 1 s
+/// to 2 s: 0.5 s of noise alone to learn from, 0.5 s more of it to measure.
+fn noise_then_tone() -> Vec<f32> {
+    let mut rng = StdRng::seed_from_u64(11);
+    (0..2 * RATE as usize)
+        .map(|i| {
+            let t = i as f32 / RATE as f32;
+            let tone = if t >= 1.0 {
+                0.25 * (std::f32::consts::TAU * 1_000.0 * t).sin()
+            } else {
+                0.0
+            };
+            tone + rng.gen_range(-0.02..0.02)
+        })
+        .collect()
+}
+
+/// Samples of seconds `from..to`.
+fn seconds(signal: &[f32], from: f32, to: f32) -> &[f32] {
+    &signal[(from * RATE as f32) as usize..(to * RATE as f32) as usize]
+}
+
+fn energy_db(signal: &[f32]) -> f32 {
+    10.0 * signal.iter().map(|x| x * x).sum::<f32>().max(1e-30).log10()
+}
+
+/// Level of the 1 kHz component in dB (a single-frequency DFT over whole cycles).
+fn tone_db(signal: &[f32]) -> f32 {
+    let (mut re, mut im) = (0.0f64, 0.0f64);
+    for (i, &x) in signal.iter().enumerate() {
+        let phase = std::f64::consts::TAU * 1_000.0 * i as f64 / f64::from(RATE);
+        re += f64::from(x) * phase.cos();
+        im += f64::from(x) * phase.sin();
+    }
+    (20.0 * (re.hypot(im) / signal.len() as f64).log10()) as f32
+}
+
+/// Noise attenuation after the lead-in and tone level change (output minus input, dB).
+fn learn_figures(input: &[f32], output: &[f32]) -> (f32, f32) {
+    let noise = energy_db(seconds(input, 0.55, 0.95)) - energy_db(seconds(output, 0.55, 0.95));
+    let tone = tone_db(seconds(output, 1.2, 1.9)) - tone_db(seconds(input, 1.2, 1.9));
+    (noise, tone)
+}
+
+#[test]
+fn learn_gates_the_noise_of_the_lead_in_and_keeps_the_tone() {
+    let dir = TempDir::new().unwrap();
+    let input = write_wav(
+        &dir.path().join("in.wav"),
+        &[noise_then_tone()],
+        RATE,
+        Format::Float32,
+    );
+    let args = [
+        "render",
+        "in.wav",
+        "out.wav",
+        "--learn",
+        "0..0.5",
+        "--set",
+        "threshold=6",
+    ];
+    let output = run(dir.path(), &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("noise print from in.wav 0..0.5 s"), "{text}");
+    assert!(!text.contains("unused"), "{text}");
+    let (_, rendered) = read_wav(&dir.path().join("out.wav"));
+    assert_eq!(rendered[0].len(), input[0].len());
+    let (noise_cut, tone_change) = learn_figures(&input[0], &rendered[0]);
+    eprintln!("--learn 0..0.5: noise -{noise_cut:.1} dB, tone {tone_change:+.2} dB");
+    assert!(noise_cut > 10.0, "noise attenuated by only {noise_cut} dB");
+    assert!(tone_change.abs() < 1.0, "tone changed by {tone_change} dB");
+
+    // The same print from a separate file of noise alone.
+    let noise_only: Vec<f32> = seconds(&input[0], 0.0, 0.5).to_vec();
+    write_wav(
+        &dir.path().join("noise.wav"),
+        &[noise_only],
+        RATE,
+        Format::Float32,
+    );
+    let args = [
+        "render",
+        "in.wav",
+        "file.wav",
+        "--learn-file",
+        "noise.wav",
+        "--set",
+        "threshold=6",
+    ];
+    let output = run(dir.path(), &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (_, from_file) = read_wav(&dir.path().join("file.wav"));
+    assert_eq!(from_file, rendered, "print from noise.wav differs");
+
+    // An explicit reference wins over the one --learn implies, and the summary says so.
+    let args = [
+        "render",
+        "in.wav",
+        "abs.wav",
+        "--learn",
+        "0..0.5",
+        "--set",
+        "reference=absolute",
+    ];
+    let output = run(dir.path(), &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("(unused: reference=absolute)"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = run(
+        dir.path(),
+        &["spectrogram", "in.wav", "out.png", "--learn", "0..0.5"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("noise print from in.wav 0..0.5 s"));
+}
+
+#[test]
+fn bad_learn_spans_are_one_line_with_exit_code_2_and_no_output() {
+    let (dir, input_bytes) = dir_with_input();
+    // in.wav is 0.25 s at 48 kHz; a 22 kHz file to learn from is the wrong rate.
+    write_wav(
+        &dir.path().join("other_rate.wav"),
+        &noise(1, 22_050, 5),
+        22_050,
+        Format::Int16,
+    );
+    for command in ["render", "spectrogram"] {
+        let out = if command == "render" {
+            "out.wav"
+        } else {
+            "out.png"
+        };
+        let cases: [(&[&str], &str); 8] = [
+            (&["--learn", "0.2..0.1"], "END must be after START"),
+            (&["--learn", "0.1..0.1"], "END must be after START"),
+            (&["--learn", "0..9"], "ends after the end of in.wav"),
+            (&["--learn", "noise"], "expected START..END"),
+            (&["--learn", "0..x"], "cannot read END 'x'"),
+            (
+                &["--learn", "-1..0.2"],
+                "START must be a time in seconds >= 0",
+            ),
+            (&["--learn", "0..0.01"], "too short to learn a noise print"),
+            (&["--learn-file", "other_rate.wav"], "sample rate 22050 Hz"),
+        ];
+        for (rest, expect) in cases {
+            let mut args = vec![command, "in.wav", out];
+            args.extend_from_slice(rest);
+            let before = listing(dir.path());
+            let output = run(dir.path(), &args);
+            let line = assert_one_error_line(&output, &format!("{args:?}"));
+            assert!(line.contains(expect), "{args:?}: {line:?} lacks {expect:?}");
+            assert_eq!(output.status.code(), Some(2), "{args:?}: {line}");
+            assert_eq!(listing(dir.path()), before, "{args:?}: files left behind");
+        }
+    }
+    assert_eq!(fs::read(dir.path().join("in.wav")).unwrap(), input_bytes);
+}
+
+#[test]
+fn render_help_describes_learn() {
+    let output = binary().args(["render", "--help"]).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("--learn <START..END>"), "{text}");
+    assert!(text.contains("--learn-file <NOISE.wav>"), "{text}");
+    assert!(text.contains("reference=print"), "{text}");
+}

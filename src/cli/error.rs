@@ -39,6 +39,9 @@ pub enum CliError {
     OutputIsInput { input: PathBuf, output: PathBuf },
     /// The output (or its temporary file) could not be written or moved into place.
     Write { path: PathBuf, error: io::Error },
+    /// `--learn` / `--learn-file` cannot be carried out (span outside the file or too
+    /// short, a noise file of another sample rate); the text says which.
+    Learn(String),
 }
 
 impl CliError {
@@ -50,7 +53,8 @@ impl CliError {
                 source: SettingSource::Argument,
                 ..
             }
-            | CliError::OutputIsInput { .. } => 2,
+            | CliError::OutputIsInput { .. }
+            | CliError::Learn(_) => 2,
             _ => 1,
         }
     }
@@ -129,6 +133,7 @@ impl fmt::Display for CliError {
             CliError::Write { path, error } => {
                 write!(f, "cannot write {}: {}", path.display(), io_text(error))
             }
+            CliError::Learn(detail) => f.write_str(detail),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! and writes files; all DSP happens in the one processor the plugin uses.
 
 pub mod error;
+mod learn;
 mod output;
 mod params;
 mod progress;
@@ -60,6 +61,25 @@ pub struct SettingsArgs {
     pub preset: Option<PathBuf>,
 }
 
+/// Learning a noise print before processing, for `reference=print`.
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    /// Learn a noise print from seconds START..END of the input (e.g. 0..0.7: a stretch of
+    /// noise alone), then process the whole file with reference=print; a --set or preset
+    /// line for reference overrides that (the print is then unused)
+    #[arg(
+        long,
+        value_name = "START..END",
+        value_parser = learn::parse_span,
+        allow_hyphen_values = true
+    )]
+    pub learn: Option<learn::Span>,
+    /// Learn the noise print from NOISE.wav (same sample rate as the input) instead: the
+    /// whole file, or its --learn span; implies reference=print as --learn does
+    #[arg(long, value_name = "NOISE.wav")]
+    pub learn_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// Input WAV: 16, 24 or 32-bit integer or 32-bit float, any channel count
@@ -68,6 +88,8 @@ pub struct RenderArgs {
     pub output: PathBuf,
     #[command(flatten)]
     pub settings: SettingsArgs,
+    #[command(flatten)]
+    pub learn: LearnArgs,
     /// Output samples: 16 or 24-bit integer, or 32-bit float
     #[arg(long, value_enum, default_value = "32")]
     pub bits: Bits,
@@ -91,6 +113,8 @@ pub struct SpectrogramArgs {
     pub output: PathBuf,
     #[command(flatten)]
     pub settings: SettingsArgs,
+    #[command(flatten)]
+    pub learn: LearnArgs,
 }
 
 #[derive(Debug, Args)]
@@ -154,9 +178,10 @@ pub fn usage_line(error: &clap::Error) -> String {
     format!("{line} (see spectral-mask --help)")
 }
 
-/// Defaults, then the preset's lines, then each `--set` in order.
-fn load_settings(args: &SettingsArgs) -> Result<Settings, CliError> {
-    let mut settings = Settings::default();
+/// `base` (the defaults, or what `--learn` changes of them), then the preset's lines, then
+/// each `--set` in order.
+fn load_settings(base: Settings, args: &SettingsArgs) -> Result<Settings, CliError> {
+    let mut settings = base;
     if let Some(path) = &args.preset {
         let text = std::fs::read_to_string(path).map_err(|error| CliError::read(path, error))?;
         for (index, line) in text.lines().enumerate() {

@@ -2,9 +2,10 @@
 
 use std::time::Instant;
 
-use spectral_mask::processor::{render, stft_config};
+use spectral_mask::processor::{render_with_print, stft_config};
 
 use super::error::CliError;
+use super::learn;
 use super::output::{check_not_input, PartialFile};
 use super::progress::Progress;
 use super::wav::{self, OutputFormat};
@@ -12,15 +13,20 @@ use super::{display_name, load_settings, Bits, RenderArgs};
 
 pub fn run(args: &RenderArgs) -> Result<(), CliError> {
     let start = Instant::now();
-    let settings = load_settings(&args.settings)?;
+    let settings = load_settings(args.learn.base_settings(), &args.settings)?;
     check_not_input(&args.input, &args.output)?;
+    if let Some(noise) = &args.learn.learn_file {
+        check_not_input(noise, &args.output)?;
+    }
     let audio = wav::read(&args.input)?;
+    let learned = learn::learn(&args.learn, &settings, &audio, &args.input)?;
 
     let mut progress = Progress::new("rendering");
-    let rendered = render(
+    let rendered = render_with_print(
         &settings,
         audio.sample_rate as f32,
         &audio.channels,
+        learned.as_ref().map(|learned| learned.print.as_slice()),
         |fraction| progress.update(fraction),
     );
     progress.finish();
@@ -45,9 +51,12 @@ pub fn run(args: &RenderArgs) -> Result<(), CliError> {
     } else {
         String::new()
     };
+    let print = learned
+        .map(|learned| format!(", {}", learned.describe(&settings)))
+        .unwrap_or_default();
     eprintln!(
         "wrote {} ({} ch, {} Hz, {}, {:.2} s) in {:.2} s, {:.1}x real time, \
-         latency removed: {} samples{clipped}",
+         latency removed: {} samples{print}{clipped}",
         display_name(&args.output),
         audio.channels.len(),
         audio.sample_rate,

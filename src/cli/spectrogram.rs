@@ -13,6 +13,7 @@ use std::time::Instant;
 use spectral_mask::processor::{stft_config, FrameView, Processor};
 
 use super::error::CliError;
+use super::learn;
 use super::output::{check_not_input, PartialFile};
 use super::progress::Progress;
 use super::wav::{self, Audio};
@@ -44,12 +45,19 @@ const GRID_MIX: f32 = 0.25;
 
 pub fn run(args: &SpectrogramArgs) -> Result<(), CliError> {
     let start = Instant::now();
-    let settings = load_settings(&args.settings)?;
+    let settings = load_settings(args.learn.base_settings(), &args.settings)?;
     check_not_input(&args.input, &args.output)?;
+    if let Some(noise) = &args.learn.learn_file {
+        check_not_input(noise, &args.output)?;
+    }
     let audio = wav::read(&args.input)?;
+    let learned = learn::learn(&args.learn, &settings, &audio, &args.input)?;
 
     let mut progress = Progress::new("analysing");
-    let picture = analyse(&settings, &audio, |fraction| progress.update(fraction));
+    let print = learned.as_ref().map(|learned| learned.print.as_slice());
+    let picture = analyse(&settings, &audio, print, |fraction| {
+        progress.update(fraction)
+    });
     progress.finish();
     let (width, height, pixels) = draw(&picture);
 
@@ -58,9 +66,12 @@ pub fn run(args: &SpectrogramArgs) -> Result<(), CliError> {
         .map_err(|error| CliError::write(&args.output, error))?;
     partial.commit()?;
 
+    let print = learned
+        .map(|learned| format!(", {}", learned.describe(&settings)))
+        .unwrap_or_default();
     eprintln!(
         "wrote {} ({width} x {height} px: input level, mask, output level; \
-         {LOW_HZ:.0} .. {:.0} Hz, {:.0} .. {TOP_DB:.0} dBFS) in {:.2} s",
+         {LOW_HZ:.0} .. {:.0} Hz, {:.0} .. {TOP_DB:.0} dBFS) in {:.2} s{print}",
         display_name(&args.output),
         picture.high_hz,
         TOP_DB - RANGE_DB,
@@ -138,6 +149,7 @@ fn frame_columns(frame: usize, num_frames: usize, width: usize) -> std::ops::Ran
 fn analyse(
     settings: &spectral_mask::settings::Settings,
     audio: &Audio,
+    print: Option<&[f32]>,
     mut progress: impl FnMut(f32),
 ) -> Picture {
     let config = stft_config(settings);
@@ -174,6 +186,9 @@ fn analyse(
     };
 
     let mut processor = Processor::new(audio.channels.len(), sample_rate, *settings);
+    if let Some(print) = print {
+        processor.masker_mut().set_noise_print(print);
+    }
     // Half a window of silence after the end completes the frames centred near it.
     let total = len + half_window;
     let mut buffers: Vec<Vec<f32>> = vec![Vec::new(); audio.channels.len()];

@@ -1,0 +1,194 @@
+//! `--learn START..END` and `--learn-file NOISE.wav`: learn a noise print before
+//! processing, so `reference = print` can be used from the command line.
+//!
+//! The plugin learns while its `learn` parameter is on and finishes the print when it is
+//! switched off. Here a separate [`Processor`] does the same over the span: a window of
+//! the span with learning off first (so no frame holds the silence before the span), then
+//! the rest with learning on, then one more frame of silence with it off to finish the
+//! print. The print is installed in the processor that renders the whole file.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use spectral_mask::processor::Processor;
+use spectral_mask::settings::{Reference, Settings};
+
+use super::error::CliError;
+use super::wav::{self, Audio};
+use super::{display_name, LearnArgs};
+
+/// A span of a file in seconds, as `--learn START..END` gives it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span {
+    pub start_s: f64,
+    pub end_s: f64,
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start_s, self.end_s)
+    }
+}
+
+/// Parses `START..END` in seconds (`0..0.7`, `1.5..3`); for clap, whose error line names
+/// the option.
+pub fn parse_span(text: &str) -> Result<Span, String> {
+    let (start, end) = text
+        .split_once("..")
+        .ok_or_else(|| "expected START..END in seconds, e.g. 0..0.7".to_string())?;
+    let seconds = |part: &str, name: &str| -> Result<f64, String> {
+        let part = part.trim();
+        match part.parse::<f64>() {
+            Ok(value) if value.is_finite() && value >= 0.0 => Ok(value),
+            Ok(_) => Err(format!(
+                "{name} must be a time in seconds >= 0, not '{part}'"
+            )),
+            Err(_) => Err(format!(
+                "cannot read {name} '{part}' as seconds (expected START..END, e.g. 0..0.7)"
+            )),
+        }
+    };
+    let span = Span {
+        start_s: seconds(start, "START")?,
+        end_s: seconds(end, "END")?,
+    };
+    if span.end_s <= span.start_s {
+        return Err(format!(
+            "END must be after START (got {}..{})",
+            span.start_s, span.end_s
+        ));
+    }
+    Ok(span)
+}
+
+impl LearnArgs {
+    /// Whether a print is to be learned at all.
+    pub fn is_active(&self) -> bool {
+        self.learn.is_some() || self.learn_file.is_some()
+    }
+
+    /// What `--preset` and `--set` start from: the defaults, with `reference = print` when
+    /// a print is learned (so an explicit `reference=...` still wins).
+    pub fn base_settings(&self) -> Settings {
+        let mut settings = Settings::default();
+        if self.is_active() {
+            settings.reference = Reference::Print;
+        }
+        settings
+    }
+}
+
+/// A learned print and where it came from, for the summary line.
+pub struct Learned {
+    pub print: Vec<f32>,
+    path: PathBuf,
+    span: Span,
+}
+
+impl Learned {
+    /// E.g. `noise print from in.wav 0..0.5 s`, plus a note when the reference in use
+    /// ignores it.
+    pub fn describe(&self, settings: &Settings) -> String {
+        let unused = match settings.reference {
+            Reference::Print => "",
+            Reference::Adaptive => " (unused: reference=adaptive)",
+            Reference::Absolute => " (unused: reference=absolute)",
+        };
+        format!(
+            "noise print from {} {} s{unused}",
+            display_name(&self.path),
+            self.span
+        )
+    }
+}
+
+/// Learns the print `args` ask for from `input` (read from `input_path`) or from the
+/// `--learn-file`; `None` when neither option is given.
+pub fn learn(
+    args: &LearnArgs,
+    settings: &Settings,
+    input: &Audio,
+    input_path: &Path,
+) -> Result<Option<Learned>, CliError> {
+    if !args.is_active() {
+        return Ok(None);
+    }
+    let noise_file;
+    let (source, path) = match &args.learn_file {
+        Some(path) => {
+            noise_file = wav::read(path)?;
+            if noise_file.sample_rate != input.sample_rate {
+                return Err(CliError::Learn(format!(
+                    "--learn-file {}: sample rate {} Hz differs from the input's {} Hz",
+                    path.display(),
+                    noise_file.sample_rate,
+                    input.sample_rate
+                )));
+            }
+            (&noise_file, path.as_path())
+        }
+        None => (input, input_path),
+    };
+    let duration_s = source.duration_s();
+    let span = args.learn.unwrap_or(Span {
+        start_s: 0.0,
+        end_s: duration_s,
+    });
+    let rate = f64::from(source.sample_rate);
+    // Half a sample of slack: `--learn 0..2.5` on a 2.5 s file is the whole file.
+    if span.end_s > duration_s + 0.5 / rate {
+        return Err(CliError::Learn(format!(
+            "--learn {span}: the span ends after the end of {} ({duration_s:.3} s)",
+            path.display()
+        )));
+    }
+    let start = ((span.start_s * rate).round() as usize).min(source.len());
+    let end = ((span.end_s * rate).round() as usize).min(source.len());
+
+    let mut learn_settings = *settings;
+    learn_settings.learn = false;
+    let mut processor = Processor::new(source.channels.len(), rate as f32, learn_settings);
+    let config = processor.config();
+    let warm_end = (start + config.window_size).min(end);
+    feed(&mut processor, source, start..warm_end);
+    learn_settings.learn = true;
+    processor.set_settings(&learn_settings);
+    feed(&mut processor, source, warm_end..end);
+    // The print is finished by the first frame with learning off.
+    learn_settings.learn = false;
+    processor.set_settings(&learn_settings);
+    let mut silence = vec![vec![0.0f32; config.hop()]; source.channels.len()];
+    let mut silent: Vec<&mut [f32]> = silence.iter_mut().map(Vec::as_mut_slice).collect();
+    processor.process(&mut silent);
+
+    match processor.masker().noise_print() {
+        Some(print) => Ok(Some(Learned {
+            print: print.to_vec(),
+            path: path.to_path_buf(),
+            span,
+        })),
+        None => Err(CliError::Learn(format!(
+            "--learn {span}: too short to learn a noise print from; with window_size={} it \
+             needs at least {:.3} s",
+            config.window_size,
+            (config.window_size + config.hop()) as f64 / rate
+        ))),
+    }
+}
+
+/// Runs `range` of `audio` through `processor` (the output is not needed).
+fn feed(processor: &mut Processor, audio: &Audio, range: std::ops::Range<usize>) {
+    const BLOCK: usize = 1 << 16;
+    let mut buffers: Vec<Vec<f32>> = vec![Vec::new(); audio.channels.len()];
+    let mut pos = range.start;
+    while pos < range.end {
+        let end = (pos + BLOCK).min(range.end);
+        for (buffer, channel) in buffers.iter_mut().zip(&audio.channels) {
+            buffer.clear();
+            buffer.extend_from_slice(&channel[pos..end]);
+        }
+        let mut slices: Vec<&mut [f32]> = buffers.iter_mut().map(Vec::as_mut_slice).collect();
+        processor.process(&mut slices);
+        pos = end;
+    }
+}
