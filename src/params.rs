@@ -9,13 +9,14 @@
 //! samples. A smoother would only delay the change, and its state would make an offline
 //! render depend on the host's activation history.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use nice_plug::editor::dpi::LogicalSize;
 use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::*;
 use nice_plug_egui::EguiEditorState;
+use serde::{Deserialize, Serialize};
 
 use crate::mask::noise_floor::PRINT_POINTS;
 use crate::settings::{
@@ -23,9 +24,11 @@ use crate::settings::{
     WINDOW_NAMES,
 };
 
-/// The editor's initial size in logical pixels: room for the spectrogram and two rows of
-/// controls.
-const EDITOR_SIZE: (f64, f64) = (900.0, 600.0);
+/// The editor's initial size in logical pixels, the editor's own default.
+const EDITOR_SIZE: EditorSize = EditorSize {
+    width: crate::editor::DEFAULT_SIZE.0 as f32,
+    height: crate::editor::DEFAULT_SIZE.1 as f32,
+};
 
 /// Defines an [`Enum`] whose variants (display names and stable state ids) are a name table
 /// from [`crate::settings`], so the host, the command line and saved state use the same words.
@@ -121,9 +124,10 @@ pub struct SpectralMaskParams {
     #[persist = "noise-print"]
     pub noise_print: NoisePrint,
 
-    /// The editor's window size and zoom. nice-plug-egui 0.6's state is not serializable, so
-    /// it is not persisted yet (the editor owns this field).
-    pub editor_state: Arc<EguiEditorState>,
+    /// The editor's window: nice-plug-egui's state and the window size saved with the
+    /// plugin's state (the editor keeps the two in step).
+    #[persist = "editor-size"]
+    pub editor_state: Arc<EditorState>,
 }
 
 impl Default for SpectralMaskParams {
@@ -146,10 +150,7 @@ impl Default for SpectralMaskParams {
             delta: toggle_param("delta"),
             learn: toggle_param("learn"),
             noise_print: NoisePrint::new(),
-            editor_state: EguiEditorState::from_size(
-                LogicalSize::new(EDITOR_SIZE.0, EDITOR_SIZE.1),
-                1.0,
-            ),
+            editor_state: EditorState::new(EDITOR_SIZE),
         }
     }
 }
@@ -297,6 +298,96 @@ fn toggle_param(id: &'static str) -> BoolParam {
     let spec = spec_of(id);
     assert_eq!(spec.kind, ParamKind::Toggle, "'{id}' is not a toggle");
     BoolParam::new(spec.name, spec.default >= 0.5)
+}
+
+/// The editor window's size in logical pixels, as saved in the plugin's state
+/// (`{"width":900.0,"height":600.0}`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EditorSize {
+    pub width: f32,
+    pub height: f32,
+}
+
+impl EditorSize {
+    /// Both sides within a pixel of `other`'s (fractional scale factors round).
+    pub fn approx_eq(self, other: Self) -> bool {
+        (self.width - other.width).abs() < 1.0 && (self.height - other.height).abs() < 1.0
+    }
+
+    fn to_bits(self) -> u64 {
+        (u64::from(self.width.to_bits()) << 32) | u64::from(self.height.to_bits())
+    }
+
+    fn from_bits(bits: u64) -> Self {
+        Self {
+            width: f32::from_bits((bits >> 32) as u32),
+            height: f32::from_bits(bits as u32),
+        }
+    }
+}
+
+/// The editor's window. nice-plug-egui 0.6's [`EguiEditorState`] holds the size the window
+/// opens at and follows it while open, but it cannot be serialized or set, and nice-plug
+/// asks for the editor (and so for that state) once, before any state is loaded. So the
+/// size is saved here as well: the editor records every size the window takes, and when it
+/// opens, or a state is loaded while it is open, it asks the window for the saved size
+/// (see `plugin_editor`). Main/GUI threads only; the audio thread never touches it.
+pub struct EditorState {
+    egui: Arc<EguiEditorState>,
+    /// The saved [`EditorSize`], both sides in one word so that a save never sees a width
+    /// without its height.
+    saved: AtomicU64,
+    /// A loaded size is waiting for the editor to apply it.
+    restore_pending: AtomicBool,
+}
+
+impl EditorState {
+    pub fn new(size: EditorSize) -> Arc<Self> {
+        Arc::new(Self {
+            egui: EguiEditorState::from_size(
+                LogicalSize::new(f64::from(size.width), f64::from(size.height)),
+                1.0,
+            ),
+            saved: AtomicU64::new(size.to_bits()),
+            restore_pending: AtomicBool::new(false),
+        })
+    }
+
+    /// nice-plug-egui's state, for `create_egui_editor`.
+    pub fn egui(&self) -> &Arc<EguiEditorState> {
+        &self.egui
+    }
+
+    /// The size that is saved with the plugin's state.
+    pub fn saved_size(&self) -> EditorSize {
+        EditorSize::from_bits(self.saved.load(Ordering::Acquire))
+    }
+
+    /// The window now has `size`: save it. Does not ask the editor to resize.
+    pub fn record_size(&self, size: EditorSize) {
+        self.saved.store(size.to_bits(), Ordering::Release);
+    }
+
+    /// The size a state load left for the window, once.
+    pub fn take_loaded_size(&self) -> Option<EditorSize> {
+        self.restore_pending
+            .swap(false, Ordering::AcqRel)
+            .then(|| self.saved_size())
+    }
+}
+
+impl<'a> PersistentField<'a, EditorSize> for Arc<EditorState> {
+    fn set(&self, new_value: EditorSize) {
+        self.record_size(new_value);
+        self.restore_pending.store(true, Ordering::Release);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&EditorSize) -> R,
+    {
+        f(&self.saved_size())
+    }
 }
 
 /// The audio thread's copy of a print, in a buffer allocated once.
@@ -560,5 +651,32 @@ mod tests {
 
         publisher.publish(None);
         assert!(print.get().is_empty());
+    }
+
+    #[test]
+    fn the_editor_size_round_trips_through_the_saved_state() {
+        let params = SpectralMaskParams::default();
+        assert_eq!(params.editor_state.saved_size(), EDITOR_SIZE);
+        let resized = EditorSize {
+            width: 1234.0,
+            height: 777.5,
+        };
+        params.editor_state.record_size(resized);
+        // Recording the window's own size is not a load to apply.
+        assert_eq!(params.editor_state.take_loaded_size(), None);
+
+        let fields = params.serialize_fields();
+        assert_eq!(
+            fields.get("editor-size").map(String::as_str),
+            Some(r#"{"width":1234.0,"height":777.5}"#)
+        );
+
+        let restored = SpectralMaskParams::default();
+        restored.deserialize_fields(&fields);
+        assert_eq!(restored.editor_state.saved_size(), resized);
+        // The editor is told once to resize the window to it.
+        assert_eq!(restored.editor_state.take_loaded_size(), Some(resized));
+        assert_eq!(restored.editor_state.take_loaded_size(), None);
+        assert_eq!(restored.serialize_fields(), fields);
     }
 }

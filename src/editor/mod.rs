@@ -18,7 +18,7 @@ mod theme;
 pub mod view;
 
 pub use model::{Model, HISTORY_COLUMNS, PIXEL_SECONDS};
-pub use plugin_editor::{create, default_state, EditorApp};
+pub use plugin_editor::{create, EditorApp};
 pub use view::{draw, SpectrogramMode, ViewState};
 
 use crate::settings::{self, ParamKind, Settings};

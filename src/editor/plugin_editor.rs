@@ -1,7 +1,7 @@
 //! Binds the editor to nice-plug: parameters found by id in any `Params` object through
 //! `param_map()`, set through the host's `GuiContext` with begin/set/end gestures, and
 //! drawn by [`super::view::draw`] in a resizable nice-plug-egui window whose size lives in
-//! an [`EguiEditorState`].
+//! an [`EguiEditorState`] and is saved with the plugin's state through an [`EditorState`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,44 +11,108 @@ use nice_plug::editor::dpi::LogicalSize;
 use nice_plug::prelude::{ParamPtr, Params, ResizeHint};
 use nice_plug_egui::resizable_window::ResizableWindow;
 use nice_plug_egui::{
-    create_egui_editor, EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
+    create_egui_editor, EguiEditor, EguiNiceSettings, NiceEguiApp, RepaintNotifier,
 };
 
 use super::model::Model;
 use super::view::{self, ViewState};
-use super::{ParamAccess, DEFAULT_SIZE, MIN_SIZE};
+use super::{ParamAccess, MIN_SIZE};
 use crate::analysis::AnalysisReader;
+use crate::params::{EditorSize, EditorState};
 use crate::settings::{self, ParamKind, ParamSpec};
 
 /// Repaint interval while the window is open: 60 frames per second, a little faster than
 /// the 100 columns per second arrive in pairs.
 const FRAME_INTERVAL: Duration = Duration::from_millis(16);
 
-/// The editor state to keep (persisted) in the plugin's params: the window size.
-pub fn default_state() -> Arc<EguiEditorState> {
-    EguiEditorState::from_size(
-        LogicalSize::new(DEFAULT_SIZE.0 as f64, DEFAULT_SIZE.1 as f64),
-        1.0,
-    )
-}
-
 /// Makes the plugin's editor. `params` is the plugin's parameter object (any `Params`
 /// whose ids are those of [`settings::PARAMS`]; missing ids show their defaults and are
-/// not set), `editor_state` the persisted size, `reader` the editor end of the analysis
-/// channel whose publisher the plugin feeds in `process()`.
+/// not set), `editor_state` the window's state and saved size, `reader` the editor end of
+/// the analysis channel whose publisher the plugin feeds in `process()`.
 pub fn create(
     params: Arc<dyn Params>,
-    editor_state: Arc<EguiEditorState>,
+    editor_state: Arc<EditorState>,
     reader: AnalysisReader,
 ) -> Option<EguiEditor<EditorApp>> {
-    let app = EditorApp::new(params, reader);
+    let egui_state = editor_state.egui().clone();
+    let app = EditorApp::new(params, editor_state, reader);
     let settings = EguiNiceSettings::new()
         .with_tile("Spectral Mask")
         .with_resize_hint(
             ResizeHint::RESIZABLE
                 .with_min_logical_size(LogicalSize::new(MIN_SIZE.0 as f32, MIN_SIZE.1 as f32)),
         );
-    create_egui_editor(editor_state, RepaintNotifier::new(), settings, app)
+    create_egui_editor(egui_state, RepaintNotifier::new(), settings, app)
+}
+
+/// Frames to wait for a requested resize before taking the window's size as it is (the
+/// host may refuse or adjust it): half a second at [`FRAME_INTERVAL`].
+const RESIZE_WAIT_FRAMES: u32 = 30;
+
+/// Keeps the window's size and the saved one in step: records every size the window takes,
+/// and asks for the saved size when the window opens or a state is loaded while it is open.
+struct SizeSync {
+    state: Arc<EditorState>,
+    /// The window has just opened: apply the saved size on the next frame.
+    apply_saved: bool,
+    /// A requested size not yet seen, and the frames left to wait for it. Sizes seen
+    /// meanwhile are the old ones and not recorded.
+    pending: Option<(EditorSize, u32)>,
+}
+
+impl SizeSync {
+    fn new(state: Arc<EditorState>) -> Self {
+        Self {
+            state,
+            apply_saved: false,
+            pending: None,
+        }
+    }
+
+    fn opened(&mut self) {
+        self.apply_saved = true;
+        self.pending = None;
+    }
+
+    /// Once per frame, with the window's current logical size; returns a size to ask the
+    /// window for.
+    fn frame(&mut self, current: EditorSize) -> Option<EditorSize> {
+        let loaded = self.state.take_loaded_size().is_some();
+        if std::mem::take(&mut self.apply_saved) || loaded {
+            self.pending = None;
+            if let Some(target) = usable(self.state.saved_size()) {
+                if !target.approx_eq(current) {
+                    self.pending = Some((target, RESIZE_WAIT_FRAMES));
+                    return Some(target);
+                }
+            }
+        }
+        if let Some((target, frames_left)) = &mut self.pending {
+            if !target.approx_eq(current) && *frames_left > 0 {
+                *frames_left -= 1;
+                return None;
+            }
+            self.pending = None;
+        }
+        if current != self.state.saved_size() {
+            self.state.record_size(current);
+        }
+        None
+    }
+}
+
+/// A saved size as one to ask the window for: at least [`MIN_SIZE`]; `None` if it is not
+/// a size at all (a damaged state), in which case the window's own size replaces it.
+fn usable(size: EditorSize) -> Option<EditorSize> {
+    /// Larger than any screen; keeps a damaged state from asking for absurd windows.
+    const MAX_SIDE: f32 = 16_384.0;
+    let side = |value: f32, min: u32| {
+        (value.is_finite() && value > 0.0).then(|| value.clamp(min as f32, MAX_SIDE))
+    };
+    Some(EditorSize {
+        width: side(size.width, MIN_SIZE.0)?,
+        height: side(size.height, MIN_SIZE.1)?,
+    })
 }
 
 /// How a power-of-two setting is stored in the host parameter.
@@ -104,10 +168,15 @@ pub struct EditorApp {
     model: Model,
     view: ViewState,
     gui: Option<GuiContext>,
+    size: SizeSync,
 }
 
 impl EditorApp {
-    fn new(params: Arc<dyn Params>, reader: AnalysisReader) -> Self {
+    fn new(
+        params: Arc<dyn Params>,
+        editor_state: Arc<EditorState>,
+        reader: AnalysisReader,
+    ) -> Self {
         let map = params.param_map();
         let bindings = settings::PARAMS
             .iter()
@@ -139,6 +208,7 @@ impl EditorApp {
             model: Model::new(),
             view: ViewState::new(),
             gui: None,
+            size: SizeSync::new(editor_state),
         }
     }
 }
@@ -162,11 +232,26 @@ impl NiceEguiApp for EditorApp {
         let guard = OpenFlag(Arc::new(self.reader.open_guard()));
         egui_ctx.data_mut(|data| data.insert_temp(egui::Id::unique("spectral-mask-open"), guard));
         self.view.window_opened();
+        self.size.opened();
         Ok(())
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
         self.reader.set_editor_open(true);
+        let current = self.size.state.egui().logical_size();
+        let current = EditorSize {
+            width: current.width,
+            height: current.height,
+        };
+        if let Some(target) = self.size.frame(current) {
+            // egui-baseview resizes the window (and asks the host to) as for a drag of the
+            // resize corner; the new size comes back through `EguiEditorState`.
+            ui.ctx()
+                .send_viewport_cmd(egui::ViewportCommand::InnerSize(egui::vec2(
+                    target.width,
+                    target.height,
+                )));
+        }
         let now = ui.input(|input| input.time);
         self.model.update(&mut self.reader, now);
         let Some(gui) = &self.gui else {
@@ -247,8 +332,14 @@ impl ParamAccess for HostParams<'_> {
 mod tests {
     use super::*;
     use crate::params::SpectralMaskParams;
+    use nice_plug::params::persist::PersistentField;
     use nice_plug::prelude::{GuiContextInner, PluginApi, PluginState};
     use std::sync::Mutex;
+
+    const SIZE: EditorSize = EditorSize {
+        width: 900.0,
+        height: 600.0,
+    };
 
     /// A host that applies what the editor sets and records the gestures.
     #[derive(Default)]
@@ -295,7 +386,7 @@ mod tests {
     fn every_parameter_binds_and_reads_its_default() {
         let params = Arc::new(SpectralMaskParams::default());
         let (_publisher, reader) = crate::analysis::channel(4);
-        let app = EditorApp::new(params, reader);
+        let app = EditorApp::new(params, EditorState::new(SIZE), reader);
         assert_eq!(app.bindings.len(), settings::PARAMS.len());
         for spec in settings::PARAMS {
             assert_eq!(read(&app.bindings, spec.id), spec.default, "{}", spec.id);
@@ -306,7 +397,7 @@ mod tests {
     fn setting_through_the_host_reaches_the_parameters() {
         let params = Arc::new(SpectralMaskParams::default());
         let (_publisher, reader) = crate::analysis::channel(4);
-        let app = EditorApp::new(params, reader);
+        let app = EditorApp::new(params, EditorState::new(SIZE), reader);
         let host = Arc::new(FakeHost::default());
         let gui = GuiContext::new(host.clone());
         let mut access = HostParams {
@@ -335,5 +426,67 @@ mod tests {
         let calls = host.calls.lock().unwrap();
         assert_eq!(calls.len(), 3 * cases.len());
         assert!(calls[0].starts_with("begin") && calls[2].starts_with("end"));
+    }
+
+    #[test]
+    fn the_window_size_is_recorded_and_a_saved_one_is_requested() {
+        let state = EditorState::new(SIZE);
+        let mut sync = SizeSync::new(state.clone());
+        let big = EditorSize {
+            width: 1200.0,
+            height: 800.0,
+        };
+
+        // Opening at the saved size asks for nothing; a resize by the user is recorded,
+        // without a request back.
+        sync.opened();
+        assert_eq!(sync.frame(SIZE), None);
+        assert_eq!(sync.frame(big), None);
+        assert_eq!(state.saved_size(), big);
+        assert_eq!(state.take_loaded_size(), None);
+
+        // A state loaded while the window is open is requested; the old size seen meanwhile
+        // does not overwrite it, the new one is recorded.
+        PersistentField::set(&state, SIZE);
+        assert_eq!(sync.frame(big), Some(SIZE));
+        assert_eq!(sync.frame(big), None);
+        assert_eq!(state.saved_size(), SIZE);
+        assert_eq!(sync.frame(SIZE), None);
+        assert_eq!(state.saved_size(), SIZE);
+
+        // Reopening (nice-plug-egui's state still has the old size) asks for the saved one;
+        // if the host never grants it, the window's size is recorded after a while.
+        sync.opened();
+        assert_eq!(sync.frame(big), Some(SIZE));
+        let mut frames = 0;
+        while state.saved_size() != big {
+            assert_eq!(sync.frame(big), None);
+            frames += 1;
+            assert!(frames <= RESIZE_WAIT_FRAMES + 1);
+        }
+
+        // A damaged size is not requested but replaced by the window's; a small one is
+        // raised to the minimum.
+        PersistentField::set(
+            &state,
+            EditorSize {
+                width: f32::NAN,
+                height: 0.0,
+            },
+        );
+        assert_eq!(sync.frame(big), None);
+        assert_eq!(state.saved_size(), big);
+        PersistentField::set(
+            &state,
+            EditorSize {
+                width: 10.0,
+                height: 10.0,
+            },
+        );
+        let min = EditorSize {
+            width: MIN_SIZE.0 as f32,
+            height: MIN_SIZE.1 as f32,
+        };
+        assert_eq!(sync.frame(big), Some(min));
     }
 }
