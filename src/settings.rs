@@ -32,6 +32,18 @@ pub enum KernelKind {
     Exact,
 }
 
+impl KernelKind {
+    /// Every kernel, in the order of `KERNEL_NAMES`.
+    pub const ALL: [KernelKind; 6] = [
+        KernelKind::None,
+        KernelKind::Hamming3,
+        KernelKind::Blackman5,
+        KernelKind::Brickwall5,
+        KernelKind::Brickwall7,
+        KernelKind::Exact,
+    ];
+}
+
 /// What the threshold is measured against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reference {
@@ -467,16 +479,7 @@ impl Settings {
                     Mode::SoftInverted,
                 ][index.min(3)]
             }
-            "kernel" => {
-                self.kernel = [
-                    KernelKind::None,
-                    KernelKind::Hamming3,
-                    KernelKind::Blackman5,
-                    KernelKind::Brickwall5,
-                    KernelKind::Brickwall7,
-                    KernelKind::Exact,
-                ][index.min(5)]
-            }
+            "kernel" => self.kernel = KernelKind::ALL[index.min(KernelKind::ALL.len() - 1)],
             "padding" => self.padding_ratio = 1 << index.min(3),
             "window_size" => self.window_size = (index.max(1)).next_power_of_two(),
             "window" => {

@@ -109,14 +109,7 @@ fn processing_never_allocates() {
     let signal: Vec<f32> = (0..20_000)
         .map(|n| 0.2 * (n as f32 * 0.031).sin() + 0.05 * ((n * 7919 % 211) as f32 / 105.0 - 1.0))
         .collect();
-    let kernels = [
-        KernelKind::None,
-        KernelKind::Hamming3,
-        KernelKind::Blackman5,
-        KernelKind::Brickwall5,
-        KernelKind::Brickwall7,
-        KernelKind::Exact,
-    ];
+    let kernels = KernelKind::ALL;
     let modes = [
         Mode::Binary,
         Mode::Soft,

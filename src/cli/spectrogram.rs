@@ -335,28 +335,9 @@ fn write_png(file: std::fs::File, width: usize, height: usize, pixels: &[u8]) ->
     writer.finish().map_err(to_io)
 }
 
-/// Matplotlib's magma fitted by a degree-6 polynomial per channel (Matt Zucker's fit, max
-/// error under 1/255); the same map the editor's spectrogram uses (`editor::colormap`).
-const MAGMA: [[f32; 3]; 7] = [
-    [-0.002_136_485, -0.000_749_655, -0.005_386_128],
-    [0.251_660_54, 0.677_523_2, 2.494_026_6],
-    [8.353_717, -3.577_719_5, 0.314_467_9],
-    [-27.668_733, 14.264_731, -13.649_213],
-    [52.176_14, -27.943_606, 12.944_169],
-    [-50.768_524, 29.046_583, 4.234_153],
-    [18.655_705, -11.489_774, -5.601_961_5],
-];
-
-/// Magma at `t` in 0..=1 (clamped; NaN reads as 0): black-purple to pale yellow.
+/// Magma, the editor's level map.
 fn magma(t: f32) -> [u8; 3] {
-    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
-    let mut rgb = [0u8; 3];
-    for (channel, value) in rgb.iter_mut().enumerate() {
-        // Horner's scheme from the highest power down.
-        let v = MAGMA.iter().rev().fold(0.0, |acc, c| acc * t + c[channel]);
-        *value = (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
-    }
-    rgb
+    spectral_mask::editor::colormap::magma_rgb(t)
 }
 
 /// The editor's mask ramp at gain `t` (clamped to 0..=1): deep blue-black at full

@@ -18,6 +18,15 @@ const MAGMA: [[f32; 3]; 7] = [
     [18.655_705, -11.489_774, -5.601_961_5],
 ];
 
+/// Magma at `t` in 0..=1 (clamped; NaN reads as 0): black-purple to pale yellow. The
+/// command line's spectrogram PNG uses it too, so both show the same colours.
+pub fn magma_rgb(t: f32) -> [u8; 3] {
+    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
+    polynomial(&MAGMA, t).to_array()[..3]
+        .try_into()
+        .expect("three channels")
+}
+
 fn polynomial(coefficients: &[[f32; 3]; 7], t: f32) -> Color32 {
     let mut rgb = [0.0f32; 3];
     for (channel, value) in rgb.iter_mut().enumerate() {

@@ -215,16 +215,8 @@ mod tests {
 
     #[test]
     fn every_kernel_keeps_a_constant_mask_constant() {
-        let kinds = [
-            KernelKind::None,
-            KernelKind::Hamming3,
-            KernelKind::Blackman5,
-            KernelKind::Brickwall5,
-            KernelKind::Brickwall7,
-            KernelKind::Exact,
-        ];
         let mut kernel = Kernel::new();
-        for kind in kinds {
+        for kind in KernelKind::ALL {
             for p in [1, 2, 4, 8] {
                 let config = StftConfig::new(512, p, WindowKind::Hann);
                 kernel.prepare(kind, config);

@@ -2,28 +2,10 @@ use super::*;
 use crate::mask::alias::AliasMeter;
 use crate::mask::kernel::Kernel;
 use crate::settings::{KernelKind, Mode, Reference};
+use crate::stft::tests::{max_error_db, noise};
 use crate::stft::WindowKind;
 
-fn noise(len: usize, seed: u32) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(2_654_435_761).max(1);
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            (state as f32 / u32::MAX as f32) * 1.6 - 0.8
-        })
-        .collect()
-}
-
-const KERNELS: [KernelKind; 6] = [
-    KernelKind::None,
-    KernelKind::Hamming3,
-    KernelKind::Blackman5,
-    KernelKind::Brickwall5,
-    KernelKind::Brickwall7,
-    KernelKind::Exact,
-];
+const KERNELS: [KernelKind; 6] = KernelKind::ALL;
 
 fn all_ones(window: WindowKind, n: usize, p: usize, kernel: KernelKind) -> Settings {
     Settings {
@@ -35,15 +17,6 @@ fn all_ones(window: WindowKind, n: usize, p: usize, kernel: KernelKind) -> Setti
         kernel,
         ..Settings::default()
     }
-}
-
-fn max_error_db(a: &[f32], b: &[f32]) -> f32 {
-    let max = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0f32, f32::max);
-    20.0 * max.max(1e-20).log10()
 }
 
 /// Feeds `input` (stereo) through a processor in blocks from `blocks` (cycled); returns the

@@ -371,4 +371,4 @@ fn ring_segments(time: u64, len: usize, ring: usize) -> [(usize, usize, usize); 
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -32,7 +32,7 @@ fn identity(config: StftConfig, input: &[f32], blocks: &[usize]) -> Vec<f32> {
     buffer.split_off(latency)
 }
 
-fn max_error_db(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn max_error_db(a: &[f32], b: &[f32]) -> f32 {
     let max = a
         .iter()
         .zip(b)
