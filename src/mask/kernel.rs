@@ -19,9 +19,11 @@
 //! on the middle of the frame.
 
 use std::f64::consts::{PI, TAU};
+use std::sync::OnceLock;
 
+use crate::config::{MAX_PADDING_RATIO, MAX_WINDOW_SIZE, MIN_WINDOW_SIZE};
 use crate::settings::KernelKind;
-use crate::stft::{Complex, FftPlans, StftConfig};
+use crate::stft::{Complex, FftPlans, StftConfig, WindowKind};
 
 /// Most taps any kernel has.
 pub const MAX_TAPS: usize = 7;
@@ -69,9 +71,84 @@ fn taps_from_window(m: usize, radius: usize, window: impl Fn(f64) -> f64) -> [f3
     taps.map(|tap| (tap / total) as f32)
 }
 
+/// The taps of every kernel at every geometry, computed once per process (a few sums over
+/// M each, tens of milliseconds in all) so that a change of kernel, window size or padding
+/// on the audio thread is a table look-up, not milliseconds of `cos`.
+struct TapTable {
+    /// Indexed by `[kind][log2(N) - log2(MIN)][log2(P)]`: (radius, taps).
+    entries: Vec<(usize, [f32; 4])>,
+}
+
+const WINDOW_SIZES: usize =
+    (MAX_WINDOW_SIZE.trailing_zeros() - MIN_WINDOW_SIZE.trailing_zeros()) as usize + 1;
+const PADDINGS: usize = MAX_PADDING_RATIO.trailing_zeros() as usize + 1;
+
+impl TapTable {
+    fn index(kind: KernelKind, config: StftConfig) -> usize {
+        let kind = KernelKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+        let size =
+            (config.window_size.trailing_zeros() - MIN_WINDOW_SIZE.trailing_zeros()) as usize;
+        let padding = config.padding_ratio.trailing_zeros() as usize;
+        (kind * WINDOW_SIZES + size) * PADDINGS + padding
+    }
+
+    fn new() -> Self {
+        let mut entries =
+            vec![(0, [1.0, 0.0, 0.0, 0.0]); KernelKind::ALL.len() * WINDOW_SIZES * PADDINGS];
+        for kind in KernelKind::ALL {
+            for size in 0..WINDOW_SIZES {
+                for padding in 0..PADDINGS {
+                    let config =
+                        StftConfig::new(MIN_WINDOW_SIZE << size, 1 << padding, WindowKind::Hann);
+                    entries[Self::index(kind, config)] = compute_taps(kind, config);
+                }
+            }
+        }
+        Self { entries }
+    }
+
+    fn taps(&self, kind: KernelKind, config: StftConfig) -> (usize, [f32; 4]) {
+        self.entries[Self::index(kind, config)]
+    }
+}
+
+fn tap_table() -> &'static TapTable {
+    static TABLE: OnceLock<TapTable> = OnceLock::new();
+    TABLE.get_or_init(TapTable::new)
+}
+
+/// Radius and taps of `kind` at `config`, from the kernel's time window.
+fn compute_taps(kind: KernelKind, config: StftConfig) -> (usize, [f32; 4]) {
+    let m = config.transform_size();
+    let half_width = config.centering_offset() as f64;
+    let cosine_sum = |coefficients: &'static [f64]| {
+        move |n: f64| {
+            coefficients
+                .iter()
+                .enumerate()
+                .map(|(k, a)| a * (TAU * k as f64 * n / m as f64).cos())
+                .sum::<f64>()
+        }
+    };
+    match kind {
+        KernelKind::None | KernelKind::Exact => (0, [1.0, 0.0, 0.0, 0.0]),
+        KernelKind::Hamming3 => (1, taps_from_window(m, 1, cosine_sum(&[0.54, 0.46]))),
+        KernelKind::Blackman5 => (2, taps_from_window(m, 2, cosine_sum(&[0.42, 0.5, 0.08]))),
+        KernelKind::Brickwall5 => (
+            2,
+            taps_from_window(m, 2, |n| alias_free_window(n, half_width)),
+        ),
+        KernelKind::Brickwall7 => (
+            3,
+            taps_from_window(m, 3, |n| alias_free_window(n, half_width)),
+        ),
+    }
+}
+
 impl Kernel {
-    /// Allocates for the largest geometry.
+    /// Allocates for the largest geometry (and, once per process, the tap table).
     pub fn new() -> Self {
+        tap_table();
         let m = crate::config::MAX_TRANSFORM_SIZE;
         Self {
             kind: KernelKind::None,
@@ -86,8 +163,8 @@ impl Kernel {
         }
     }
 
-    /// Recomputes the taps if the kind or geometry changed. Bounded work (a few sums over
-    /// `M`, once per change), no allocation.
+    /// Picks the taps for a kind and geometry from the table. For `exact` it also fills the
+    /// time window (M values, once per change); no allocation.
     pub fn prepare(&mut self, kind: KernelKind, config: StftConfig) {
         if self.kind == kind && self.config == Some(config) {
             return;
@@ -96,28 +173,7 @@ impl Kernel {
         self.config = Some(config);
         let m = config.transform_size();
         let half_width = config.centering_offset() as f64;
-        let cosine_sum = |coefficients: &'static [f64]| {
-            move |n: f64| {
-                coefficients
-                    .iter()
-                    .enumerate()
-                    .map(|(k, a)| a * (TAU * k as f64 * n / m as f64).cos())
-                    .sum::<f64>()
-            }
-        };
-        (self.radius, self.taps) = match kind {
-            KernelKind::None | KernelKind::Exact => (0, [1.0, 0.0, 0.0, 0.0]),
-            KernelKind::Hamming3 => (1, taps_from_window(m, 1, cosine_sum(&[0.54, 0.46]))),
-            KernelKind::Blackman5 => (2, taps_from_window(m, 2, cosine_sum(&[0.42, 0.5, 0.08]))),
-            KernelKind::Brickwall5 => (
-                2,
-                taps_from_window(m, 2, |n| alias_free_window(n, half_width)),
-            ),
-            KernelKind::Brickwall7 => (
-                3,
-                taps_from_window(m, 3, |n| alias_free_window(n, half_width)),
-            ),
-        };
+        (self.radius, self.taps) = tap_table().taps(kind, config);
         if kind == KernelKind::Exact {
             for (i, value) in self.exact_window[..m].iter_mut().enumerate() {
                 // Sample i of the circular frame is time i for i < M/2, i - M above.
@@ -192,7 +248,6 @@ impl Default for Kernel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stft::WindowKind;
 
     #[test]
     fn moorer_hamming_taps_come_out_of_the_window() {
