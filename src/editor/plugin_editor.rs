@@ -372,11 +372,11 @@ mod tests {
         }
 
         fn get_state(&self) -> PluginState {
-            unimplemented!("the editor does not read state")
+            panic!("the editor must never read the plugin state")
         }
 
         fn set_state(&self, _state: PluginState) {
-            unimplemented!("the editor does not write state")
+            panic!("the editor must never write the plugin state")
         }
 
         fn request_restart(&self) {}
