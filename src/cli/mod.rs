@@ -178,6 +178,35 @@ pub fn usage_line(error: &clap::Error) -> String {
     format!("{line} (see spectral-mask --help)")
 }
 
+/// What `render` and `spectrogram` both start from.
+struct Job {
+    settings: Settings,
+    audio: wav::Audio,
+    learned: Option<learn::Learned>,
+}
+
+/// Reads the settings, checks that the output overwrites nothing that is read, reads the
+/// input and learns the print if asked to.
+fn prepare_job(
+    input: &std::path::Path,
+    output: &std::path::Path,
+    settings: &SettingsArgs,
+    learn_args: &LearnArgs,
+) -> Result<Job, CliError> {
+    let settings = load_settings(learn_args.base_settings(), settings)?;
+    output::check_not_input(input, output)?;
+    if let Some(noise) = &learn_args.learn_file {
+        output::check_not_input(noise, output)?;
+    }
+    let audio = wav::read(input)?;
+    let learned = learn::learn(learn_args, &settings, &audio, input)?;
+    Ok(Job {
+        settings,
+        audio,
+        learned,
+    })
+}
+
 /// `base` (the defaults, or what `--learn` changes of them), then the preset's lines, then
 /// each `--set` in order.
 fn load_settings(base: Settings, args: &SettingsArgs) -> Result<Settings, CliError> {

@@ -5,21 +5,18 @@ use std::time::Instant;
 use spectral_mask::processor::{render_with_print, stft_config};
 
 use super::error::CliError;
-use super::learn;
-use super::output::{check_not_input, PartialFile};
+use super::output::PartialFile;
 use super::progress::Progress;
 use super::wav::{self, OutputFormat};
-use super::{display_name, load_settings, Bits, RenderArgs};
+use super::{display_name, prepare_job, Bits, Job, RenderArgs};
 
 pub fn run(args: &RenderArgs) -> Result<(), CliError> {
     let start = Instant::now();
-    let settings = load_settings(args.learn.base_settings(), &args.settings)?;
-    check_not_input(&args.input, &args.output)?;
-    if let Some(noise) = &args.learn.learn_file {
-        check_not_input(noise, &args.output)?;
-    }
-    let audio = wav::read(&args.input)?;
-    let learned = learn::learn(&args.learn, &settings, &audio, &args.input)?;
+    let Job {
+        settings,
+        audio,
+        learned,
+    } = prepare_job(&args.input, &args.output, &args.settings, &args.learn)?;
 
     let mut progress = Progress::new("rendering");
     let rendered = render_with_print(

@@ -13,11 +13,10 @@ use std::time::Instant;
 use spectral_mask::processor::{stft_config, FrameView, Processor};
 
 use super::error::CliError;
-use super::learn;
-use super::output::{check_not_input, PartialFile};
+use super::output::PartialFile;
 use super::progress::Progress;
-use super::wav::{self, Audio};
-use super::{display_name, load_settings, SpectrogramArgs};
+use super::wav::Audio;
+use super::{display_name, prepare_job, Job, SpectrogramArgs};
 
 /// Widest image: one column per frame up to this, then several frames share a column.
 const MAX_WIDTH: usize = 1600;
@@ -45,13 +44,11 @@ const GRID_MIX: f32 = 0.25;
 
 pub fn run(args: &SpectrogramArgs) -> Result<(), CliError> {
     let start = Instant::now();
-    let settings = load_settings(args.learn.base_settings(), &args.settings)?;
-    check_not_input(&args.input, &args.output)?;
-    if let Some(noise) = &args.learn.learn_file {
-        check_not_input(noise, &args.output)?;
-    }
-    let audio = wav::read(&args.input)?;
-    let learned = learn::learn(&args.learn, &settings, &audio, &args.input)?;
+    let Job {
+        settings,
+        audio,
+        learned,
+    } = prepare_job(&args.input, &args.output, &args.settings, &args.learn)?;
 
     let mut progress = Progress::new("analysing");
     let print = learned.as_ref().map(|learned| learned.print.as_slice());
