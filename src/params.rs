@@ -225,7 +225,7 @@ fn float_param(id: &'static str) -> FloatParam {
         min,
         max,
         unit,
-        neg_inf_at_min,
+        neg_inf_at_min: _,
     } = spec.kind
     else {
         panic!("'{id}' is not a float parameter");
@@ -244,13 +244,7 @@ fn float_param(id: &'static str) -> FloatParam {
     FloatParam::new(spec.name, spec.default, range)
         .with_unit(spaced_unit(unit))
         .with_step_size(step_size)
-        .with_value_to_string(Arc::new(move |value| {
-            if neg_inf_at_min && value <= min {
-                "-inf".to_string()
-            } else {
-                format!("{value:.1}")
-            }
-        }))
+        .with_value_to_string(Arc::new(move |value| spec.number_text(value)))
         // The spec's parser reads what a person types ("-42", "-42 dB", "-inf") and checks the
         // range, exactly as `--set` on the command line does.
         .with_string_to_value(Arc::new(move |text| spec.parse(text).ok()))

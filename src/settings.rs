@@ -363,21 +363,11 @@ impl ParamSpec {
         }
     }
 
-    /// A value in this parameter's units as a person reads it.
+    /// A value in this parameter's units as a person reads it (`-42.0 dB`, `-inf dB`,
+    /// `soft`, `2048`): the one formatting the editor, the host and `params` share.
     pub fn value_text(&self, value: f32) -> String {
         match self.kind {
-            ParamKind::Float {
-                min,
-                unit,
-                neg_inf_at_min,
-                ..
-            } => {
-                if neg_inf_at_min && value <= min {
-                    format!("-inf {unit}")
-                } else {
-                    format!("{} {unit}", format_number(value))
-                }
-            }
+            ParamKind::Float { unit, .. } => format!("{} {unit}", self.number_text(value)),
             ParamKind::Choice { variants } => variants
                 .get(value.round().max(0.0) as usize)
                 .copied()
@@ -386,6 +376,31 @@ impl ParamSpec {
             ParamKind::PowerOfTwo { .. } => format!("{}", value.round() as usize),
             ParamKind::Toggle => if value >= 0.5 { "on" } else { "off" }.to_string(),
         }
+    }
+
+    /// A float parameter's number without its unit, at a precision that suits the unit
+    /// (0.1 dB, 0.1 ms below 10 ms, whole ms and % above), `-inf` at a floor of silence.
+    pub fn number_text(&self, value: f32) -> String {
+        let ParamKind::Float {
+            min,
+            unit,
+            neg_inf_at_min,
+            ..
+        } = self.kind
+        else {
+            return format_number(value);
+        };
+        if neg_inf_at_min && value <= min {
+            return "-inf".to_string();
+        }
+        let decimals = match unit {
+            "dB" => 1,
+            "ms" if value < 10.0 => 1,
+            _ => 0,
+        };
+        // "-0.0" reads as a sign error.
+        let value = if value.abs() < 0.05 { 0.0 } else { value };
+        format!("{value:.decimals$}")
     }
 
     /// Reads a value as a person types it: a number (unit optional), `-inf`, a variant name

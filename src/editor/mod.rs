@@ -21,7 +21,7 @@ pub use model::{Model, HISTORY_COLUMNS, PIXEL_SECONDS};
 pub use plugin_editor::{create, EditorApp};
 pub use view::{draw, SpectrogramMode, ViewState};
 
-use crate::settings::{self, ParamKind, Settings};
+use crate::settings::{self, Settings};
 
 /// Default editor size in logical pixels: room for an 8 s spectrogram at one pixel per
 /// column beside the controls, and small enough for a 1366 × 768 laptop screen.
@@ -91,32 +91,11 @@ impl ParamAccess for SettingsAccess {
     }
 }
 
-/// A value as the editor shows it: a precision that suits the unit, `-inf` for a floor of
-/// silence, variant names for choices.
+/// A value as the editor shows it: the settings table's formatting.
 pub fn format_value(id: &str, value: f32) -> String {
-    let Some(spec) = settings::spec(id) else {
-        return format!("{value}");
-    };
-    match spec.kind {
-        ParamKind::Float {
-            min,
-            unit,
-            neg_inf_at_min,
-            ..
-        } => {
-            if neg_inf_at_min && value <= min {
-                return format!("-inf {unit}");
-            }
-            let decimals = match unit {
-                "dB" => 1,
-                "ms" if value < 10.0 => 1,
-                _ => 0,
-            };
-            // "-0.0" reads as a sign error.
-            let value = if value.abs() < 0.05 { 0.0 } else { value };
-            format!("{value:.decimals$} {unit}")
-        }
-        _ => spec.value_text(value),
+    match settings::spec(id) {
+        Some(spec) => spec.value_text(value),
+        None => format!("{value}"),
     }
 }
 
