@@ -195,25 +195,49 @@ pub fn segmented(
         }
         _ => value.round().max(0.0) as usize,
     };
+    let clicked = segment_buttons(ui, rect, id, labels, selected, theme::small(), |_| {
+        help_of(id)
+    });
+    if let Some(index) = clicked.filter(|index| *index != selected) {
+        let new_value = match kind {
+            Some(ParamKind::PowerOfTwo { min, .. }) => (min << index) as f32,
+            _ => index as f32,
+        };
+        params.begin_gesture(id);
+        params.set(id, new_value);
+        params.end_gesture(id);
+    }
+}
+
+/// Segmented buttons in `rect`, one per label, `selected` highlighted; returns the segment
+/// clicked. Shared by the parameter switches and the editor's view switch.
+pub fn segment_buttons(
+    ui: &mut Ui,
+    rect: Rect,
+    id_salt: &'static str,
+    labels: &[&str],
+    selected: usize,
+    font: egui::FontId,
+    hover: impl Fn(usize) -> &'static str,
+) -> Option<usize> {
     let segment_width = rect.width() / labels.len() as f32;
     let painter = ui.painter().clone();
     painter.rect_filled(rect, theme::RADIUS, Color32::from_rgb(0x1e, 0x22, 0x29));
+    let mut clicked = None;
     for (index, text) in labels.iter().enumerate() {
         let segment = Rect::from_min_size(
             pos2(rect.left() + index as f32 * segment_width, rect.top()),
             vec2(segment_width, rect.height()),
         );
         let response = ui
-            .interact(segment, ui.scope_id().with((id, index)), Sense::click())
-            .on_hover_text(help_of(id));
-        if response.clicked() && index != selected {
-            let new_value = match kind {
-                Some(ParamKind::PowerOfTwo { min, .. }) => (min << index) as f32,
-                _ => index as f32,
-            };
-            params.begin_gesture(id);
-            params.set(id, new_value);
-            params.end_gesture(id);
+            .interact(
+                segment,
+                ui.scope_id().with((id_salt, index)),
+                Sense::click(),
+            )
+            .on_hover_text(hover(index));
+        if response.clicked() {
+            clicked = Some(index);
         }
         let is_selected = index == selected;
         if is_selected {
@@ -236,7 +260,7 @@ pub fn segmented(
             segment.center(),
             Align2::CENTER_CENTER,
             *text,
-            theme::small(),
+            font.clone(),
             if is_selected {
                 Color32::WHITE
             } else {
@@ -250,6 +274,7 @@ pub fn segmented(
         Stroke::new(1.0, theme::PANEL_EDGE),
         egui::StrokeKind::Inside,
     );
+    clicked
 }
 
 /// A drop-down for a choice with many variants; `labels` name them in order.

@@ -183,54 +183,27 @@ fn draw_header(
         pos2(x, center_y - switch_height / 2.0),
         vec2(segment_width * 3.0, switch_height),
     );
-    painter.rect_filled(switch, theme::RADIUS, Color32::from_rgb(0x1e, 0x22, 0x29));
-    for (index, mode) in SpectrogramMode::ALL.into_iter().enumerate() {
-        let segment = Rect::from_min_size(
-            pos2(switch.left() + index as f32 * segment_width, switch.top()),
-            vec2(segment_width, switch_height),
-        );
-        let response = ui
-            .interact(
-                segment,
-                ui.scope_id().with(("view-mode", index)),
-                Sense::click(),
-            )
-            .on_hover_text(match mode {
-                SpectrogramMode::Input => "Spectrogram of the input, the mask tinted over it",
-                SpectrogramMode::Output => "Spectrogram of the output (input level plus gain)",
-                SpectrogramMode::Mask => "The gain per bin: bright passes, dark is reduced",
-            });
-        if response.clicked() {
-            state.mode = mode;
-        }
-        let selected = state.mode == mode;
-        if selected {
-            painter.rect_filled(segment.shrink(1.0), theme::RADIUS, theme::ACCENT_DIM);
-        } else if response.hovered() {
-            painter.rect_filled(
-                segment.shrink(1.0),
-                theme::RADIUS,
-                Color32::from_rgb(0x2a, 0x30, 0x3a),
-            );
-        }
-        painter.text(
-            segment.center(),
-            Align2::CENTER_CENTER,
-            mode.label(),
-            theme::body(),
-            if selected {
-                Color32::WHITE
-            } else {
-                theme::TEXT_DIM
-            },
-        );
-    }
-    painter.rect_stroke(
+    let labels = SpectrogramMode::ALL.map(|mode| mode.label());
+    let selected = SpectrogramMode::ALL
+        .iter()
+        .position(|mode| *mode == state.mode)
+        .unwrap_or(0);
+    let clicked = controls::segment_buttons(
+        ui,
         switch,
-        theme::RADIUS,
-        Stroke::new(1.0, theme::PANEL_EDGE),
-        egui::StrokeKind::Inside,
+        "view-mode",
+        &labels,
+        selected,
+        theme::body(),
+        |index| match SpectrogramMode::ALL[index] {
+            SpectrogramMode::Input => "Spectrogram of the input, the mask tinted over it",
+            SpectrogramMode::Output => "Spectrogram of the output (input level plus gain)",
+            SpectrogramMode::Mask => "The gain per bin: bright passes, dark is reduced",
+        },
     );
+    if let Some(index) = clicked {
+        state.mode = SpectrogramMode::ALL[index];
+    }
     x = switch.right() + 8.0;
 
     // Overlay switch (only meaningful in the input view).
