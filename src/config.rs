@@ -16,3 +16,11 @@ pub const OVERLAP: usize = 4;
 /// Samples over which the output fades out before a window-size, padding or window change
 /// (5.3 ms at 48 kHz): long enough not to click, short enough to feel immediate.
 pub const SWITCH_FADE_SAMPLES: usize = 256;
+/// Largest latency any geometry has: `N - 1 + (M - N) / 2` at the largest N and P.
+pub const MAX_LATENCY: usize = MAX_WINDOW_SIZE - 1 + (MAX_TRANSFORM_SIZE - MAX_WINDOW_SIZE) / 2;
+/// The processor works in pieces of at most this many samples, so the bypass delay line
+/// needs to hold only `MAX_LATENCY` plus one piece.
+pub const MAX_PIECE: usize = 8192;
+/// Bypass crossfade (10 ms): long enough that switching never clicks, short enough that it
+/// feels immediate.
+pub const BYPASS_FADE_S: f32 = 0.01;

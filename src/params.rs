@@ -119,6 +119,8 @@ pub struct SpectralMaskParams {
     pub delta: BoolParam,
     #[id = "learn"]
     pub learn: BoolParam,
+    #[id = "bypass"]
+    pub bypass: BoolParam,
 
     /// The learned noise print, saved with the plugin's state.
     #[persist = "noise-print"]
@@ -149,6 +151,8 @@ impl Default for SpectralMaskParams {
             output_gain: float_param("output_gain"),
             delta: toggle_param("delta"),
             learn: toggle_param("learn"),
+            // Hosts show it as their own bypass switch (CLAP/VST3 bypass flag).
+            bypass: toggle_param("bypass").make_bypass(),
             noise_print: NoisePrint::new(),
             editor_state: EditorState::new(EDITOR_SIZE),
         }
@@ -183,6 +187,7 @@ impl SpectralMaskParams {
             ("output_gain", self.output_gain.value()),
             ("delta", toggle(&self.delta)),
             ("learn", toggle(&self.learn)),
+            ("bypass", toggle(&self.bypass)),
         ]
     }
 }
@@ -591,8 +596,9 @@ mod tests {
             None
         );
         // Choices read and show the command line's variant names.
+        // soft_inverted is variant 3 of 0 ..= 5.
         let soft_inverted = params.mode.string_to_normalized_value("soft_inverted");
-        assert_eq!(soft_inverted, Some(1.0));
+        assert_eq!(soft_inverted, Some(0.6));
         let padding_4 = params.padding.string_to_normalized_value("4").unwrap();
         assert_eq!(
             params.padding.normalized_value_to_string(padding_4, true),

@@ -22,6 +22,10 @@ pub struct SpectralMask {
     reported_latency: u32,
     /// Nothing has been processed since the last activation or reset.
     fresh: bool,
+    /// While the host's transport plays: the timeline position the next block should start
+    /// at. A block that starts elsewhere is a start or a jump, and the frame grid is tied to
+    /// the timeline again.
+    expected_position: Option<i64>,
     /// The audio thread's end of the editor's analysis channel; publishes only while the
     /// editor is open.
     analysis: AnalysisPublisher,
@@ -45,6 +49,7 @@ impl Default for SpectralMask {
             print_publisher,
             reported_latency: 0,
             fresh: true,
+            expected_position: None,
             analysis,
             analysis_reader: Some(analysis_reader),
             sample_rate: 48_000.0,
@@ -143,6 +148,7 @@ impl Plugin for SpectralMask {
             processor.reset();
         }
         self.fresh = true;
+        self.expected_position = None;
     }
 
     fn process(
@@ -167,6 +173,23 @@ impl Plugin for SpectralMask {
             processor.reset();
         }
         self.fresh &= buffer.samples() == 0;
+        // Frames fall on the same timeline positions however long the plugin ran before the
+        // transport started (Ardour runs a varying number of idle cycles before an export),
+        // so a render does not depend on the host's buffer size. Positions derived from
+        // seconds (CLAP) may round by a sample; that is not a jump.
+        let transport = context.transport();
+        match transport.pos_samples().filter(|_| transport.playing) {
+            Some(position) => {
+                let continuous = self
+                    .expected_position
+                    .is_some_and(|expected| (expected - position).abs() <= 1);
+                if !continuous {
+                    processor.align_to_timeline(position);
+                }
+                self.expected_position = Some(position + buffer.samples() as i64);
+            }
+            None => self.expected_position = None,
+        }
         // A window-size or padding change moves the latency at once (the old geometry fades
         // out over a few ms); the host restarts the plugin to compensate.
         let latency = latency_u32(processor);

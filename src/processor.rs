@@ -4,9 +4,17 @@
 //! Two doors: [`Processor::process`] is real-time safe (no allocation, lock or wait) once
 //! constructed; [`render`] is the offline convenience that allocates the whole output.
 
+mod bypass;
+
+use crate::config::MAX_PIECE;
 use crate::mask::Masker;
 use crate::settings::Settings;
 use crate::stft::{Frame, Stft, StftConfig};
+use bypass::Bypass;
+
+/// Most channels a processor takes (blocks longer than [`MAX_PIECE`] are cut into pieces on
+/// the stack, one slice per channel).
+pub const MAX_CHANNELS: usize = 64;
 
 /// What the processor shows of a frame after masking it, for analysis and display.
 pub struct FrameView<'a> {
@@ -18,6 +26,7 @@ pub struct FrameView<'a> {
 pub struct Processor {
     stft: Stft,
     masker: Masker,
+    bypass: Bypass,
     settings: Settings,
     sample_rate: f32,
 }
@@ -33,10 +42,17 @@ pub fn stft_config(settings: &Settings) -> StftConfig {
 
 impl Processor {
     /// Allocates everything for the largest settings; afterwards nothing allocates.
+    ///
+    /// # Panics
+    /// If `num_channels` is more than [`MAX_CHANNELS`].
     pub fn new(num_channels: usize, sample_rate: f32, settings: Settings) -> Self {
+        assert!(num_channels <= MAX_CHANNELS, "{num_channels} channels");
+        let mut bypass = Bypass::new(num_channels, sample_rate);
+        bypass.reset(settings.bypass);
         Self {
             stft: Stft::new(num_channels, stft_config(&settings)),
             masker: Masker::new(num_channels, sample_rate),
+            bypass,
             settings,
             sample_rate,
         }
@@ -55,6 +71,7 @@ impl Processor {
     pub fn set_sample_rate(&mut self, sample_rate: f32) {
         self.sample_rate = sample_rate;
         self.masker.set_sample_rate(sample_rate);
+        self.bypass.set_sample_rate(sample_rate);
     }
 
     pub fn settings(&self) -> &Settings {
@@ -82,6 +99,14 @@ impl Processor {
     pub fn reset(&mut self) {
         self.stft.reset();
         self.masker.reset();
+        self.bypass.reset(self.settings.bypass);
+    }
+
+    /// Ties the frame grid to a host's timeline: `position` is the timeline sample of the
+    /// next sample processed (negative in a pre-roll). Call it when the transport starts or
+    /// jumps, so a render of the same passage is the same whatever the host did before.
+    pub fn align_to_timeline(&mut self, position: i64) {
+        self.stft.align(position as u64);
     }
 
     pub fn masker(&self) -> &Masker {
@@ -94,11 +119,8 @@ impl Processor {
 
     /// Processes one block in place (one slice per channel, any equal length).
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
-        let masker = &mut self.masker;
-        let settings = &self.settings;
-        masker.set_observed(false);
-        self.stft
-            .process(channels, |frame| masker.process_frame(frame, settings));
+        self.masker.set_observed(false);
+        self.process_pieces(channels, &mut |_| {});
     }
 
     /// [`Self::process`], calling `observe` after each frame has been masked, e.g. to
@@ -110,9 +132,44 @@ impl Processor {
         channels: &mut [&mut [f32]],
         mut observe: F,
     ) {
+        self.masker.set_observed(true);
+        self.process_pieces(channels, &mut observe);
+    }
+
+    /// Cuts a block into pieces the bypass delay line holds; the engine does not know where
+    /// blocks begin, so the output is the same.
+    fn process_pieces<F: FnMut(&FrameView)>(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        observe: &mut F,
+    ) {
+        let len = channels.first().map_or(0, |channel| channel.len());
+        if len <= MAX_PIECE {
+            self.process_piece(channels, observe);
+            return;
+        }
+        let num_channels = channels.len();
+        let mut start = 0;
+        while start < len {
+            let end = (start + MAX_PIECE).min(len);
+            let mut pieces: [&mut [f32]; MAX_CHANNELS] =
+                std::array::from_fn(|_| Default::default());
+            for (piece, channel) in pieces.iter_mut().zip(channels.iter_mut()) {
+                *piece = &mut channel[start..end];
+            }
+            self.process_piece(&mut pieces[..num_channels], observe);
+            start = end;
+        }
+    }
+
+    fn process_piece<F: FnMut(&FrameView)>(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        observe: &mut F,
+    ) {
+        self.bypass.write(channels);
         let masker = &mut self.masker;
         let settings = &self.settings;
-        masker.set_observed(true);
         self.stft.process(channels, |frame| {
             masker.process_frame(frame, settings);
             observe(&FrameView {
@@ -121,6 +178,8 @@ impl Processor {
                 frame,
             });
         });
+        let latency = self.stft.latency_samples();
+        self.bypass.mix(channels, latency, settings.bypass);
     }
 }
 
@@ -159,7 +218,7 @@ pub fn render_with_print(
         })
         .collect();
     // Large blocks for speed; the output does not depend on the block size.
-    const BLOCK: usize = 1 << 16;
+    const BLOCK: usize = MAX_PIECE;
     let total = len + latency;
     let mut pos = 0;
     while pos < total {

@@ -19,6 +19,11 @@ pub enum Mode {
     BinaryInverted,
     /// The soft gain, inverted.
     SoftInverted,
+    /// The Wiener gain from a decision-directed a priori SNR; the threshold is an SNR offset.
+    Wiener,
+    /// The MMSE log-spectral amplitude gain (Ephraim & Malah), weighted by the speech
+    /// presence probability; the threshold is an SNR offset.
+    Lsa,
 }
 
 /// Frequency-domain smoothing of the mask; see `mask::kernel` for why each exists.
@@ -78,6 +83,8 @@ pub struct Settings {
     pub delta: bool,
     /// While on, the noise print is learned from the input.
     pub learn: bool,
+    /// The host bypass: the input, delayed by the latency, crossfaded in.
+    pub bypass: bool,
 }
 
 impl Default for Settings {
@@ -99,6 +106,7 @@ impl Default for Settings {
             output_gain_db: 0.0,
             delta: false,
             learn: false,
+            bypass: false,
         };
         for spec in PARAMS {
             settings
@@ -138,7 +146,14 @@ pub struct ParamSpec {
     pub help: &'static str,
 }
 
-pub const MODE_NAMES: &[&str] = &["binary", "soft", "binary_inverted", "soft_inverted"];
+pub const MODE_NAMES: &[&str] = &[
+    "binary",
+    "soft",
+    "binary_inverted",
+    "soft_inverted",
+    "wiener",
+    "lsa",
+];
 pub const KERNEL_NAMES: &[&str] = &[
     "none",
     "hamming3",
@@ -169,7 +184,7 @@ pub const PARAMS: &[ParamSpec] = &[
         id: "threshold",
         name: "Threshold",
         kind: float(-140.0, 20.0, "dB"),
-        default: 6.0,
+        default: 2.0,
         help: "bins below it are reduced; dBFS, or dB above the noise floor / print",
     },
     ParamSpec {
@@ -178,8 +193,8 @@ pub const PARAMS: &[ParamSpec] = &[
         kind: ParamKind::Choice {
             variants: MODE_NAMES,
         },
-        default: 1.0,
-        help: "binary gate, soft gate with a knee, or either inverted (keep what is below)",
+        default: 5.0,
+        help: "binary gate, soft gate with a knee, either inverted (keep what is below), or a statistical estimator (wiener, lsa: the threshold is an SNR offset)",
     },
     ParamSpec {
         id: "kernel",
@@ -227,7 +242,7 @@ pub const PARAMS: &[ParamSpec] = &[
             unit: "dB",
             neg_inf_at_min: true,
         },
-        default: -30.0,
+        default: -26.0,
         help: "gain of reduced bins (-inf: silence)",
     },
     ParamSpec {
@@ -294,6 +309,13 @@ pub const PARAMS: &[ParamSpec] = &[
         kind: ParamKind::Toggle,
         default: 0.0,
         help: "while on, learn the noise print from the input",
+    },
+    ParamSpec {
+        id: "bypass",
+        name: "Bypass",
+        kind: ParamKind::Toggle,
+        default: 0.0,
+        help: "pass the input, delayed by the latency so the host's compensation holds",
     },
 ];
 
@@ -492,7 +514,9 @@ impl Settings {
                     Mode::Soft,
                     Mode::BinaryInverted,
                     Mode::SoftInverted,
-                ][index.min(3)]
+                    Mode::Wiener,
+                    Mode::Lsa,
+                ][index.min(5)]
             }
             "kernel" => self.kernel = KernelKind::ALL[index.min(KernelKind::ALL.len() - 1)],
             "padding" => self.padding_ratio = 1 << index.min(3),
@@ -520,6 +544,7 @@ impl Settings {
             "output_gain" => self.output_gain_db = value,
             "delta" => self.delta = on,
             "learn" => self.learn = on,
+            "bypass" => self.bypass = on,
             _ => return Err(SettingError::UnknownId(id.to_string())),
         }
         Ok(())
@@ -545,6 +570,7 @@ impl Settings {
             "output_gain" => self.output_gain_db,
             "delta" => toggle(self.delta),
             "learn" => toggle(self.learn),
+            "bypass" => toggle(self.bypass),
             _ => return None,
         })
     }

@@ -404,12 +404,19 @@ fn draw_panel(ui: &mut Ui, rect: Rect, params: &mut impl ParamAccess) {
         &["dBFS", "Floor", "Print"],
         width,
     );
-    controls::segmented(
+    controls::dropdown(
         ui,
         params,
         "mode",
         "Mode",
-        &["Binary", "Soft", "Inv B", "Inv S"],
+        &[
+            "Binary gate",
+            "Soft gate",
+            "Binary, inverted",
+            "Soft, inverted",
+            "Wiener",
+            "MMSE-LSA",
+        ],
         width,
     );
     controls::slider(ui, params, "knee", "Knee", width);

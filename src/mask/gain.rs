@@ -1,4 +1,5 @@
-//! Bin level and the gain a level earns: threshold, modes, knee and floor. Pure functions.
+//! Bin level and the gain a level earns: threshold, modes, knee and floor, the statistical
+//! gain rules, time smoothing and mix. Pure functions over slices: the masker's stages.
 
 use crate::settings::Mode;
 use crate::stft::Complex;
@@ -55,7 +56,8 @@ pub fn openness(level_above_threshold_db: f32, mode: Mode, knee_db: f32) -> f32 
         0.0
     };
     match mode {
-        Mode::Binary | Mode::Soft => open,
+        // The statistical modes do not gate; as gates they pass what is above.
+        Mode::Binary | Mode::Soft | Mode::Wiener | Mode::Lsa => open,
         Mode::BinaryInverted | Mode::SoftInverted => 1.0 - open,
     }
 }
@@ -115,6 +117,130 @@ pub fn gain(openness: f32, floor_gain: f32) -> f32 {
     floor_gain + (1.0 - floor_gain) * openness
 }
 
+/// The gates' stage: each bin's target gain from its power against its threshold power.
+pub fn gate_gains(
+    powers: &[f32],
+    thresholds: &[f32],
+    gate: &Gate,
+    floor_gain: f32,
+    out: &mut [f32],
+) {
+    for ((out, &power), &threshold) in out.iter_mut().zip(powers).zip(thresholds) {
+        *out = gain(gate.openness_of_ratio(power / threshold), floor_gain);
+    }
+}
+
+/// The statistical gain rules; the noise power they assume is the threshold power, so the
+/// threshold acts as an SNR offset (a higher threshold treats the noise as louder).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Estimator {
+    /// The Wiener gain `xi / (1 + xi)`.
+    Wiener,
+    /// Ephraim & Malah's MMSE log-spectral amplitude gain (1985), weighted by the speech
+    /// presence probability as in Cohen's OM-LSA (2001): `G_lsa^p * G_min^(1 - p)`, so a
+    /// bin that is probably noise goes to the floor instead of opening by chance.
+    Lsa,
+}
+
+/// Smallest a priori SNR (-30 dB): keeps the LSA gain finite and the decision-directed
+/// estimate from sticking at zero.
+const MIN_PRIOR_SNR: f32 = 1e-3;
+/// Largest SNR the statistical rules work with (120 dB).
+const MAX_SNR: f32 = 1e12;
+/// A priori SNR of speech when present, 15 dB, for the presence probability (as in the
+/// noise tracker, Gerkmann & Hendriks 2012).
+const PRESENCE_SNR: f32 = 31.622_776;
+/// The lowest gain the presence weighting pulls towards when the floor is -inf (-60 dB).
+const MIN_PRESENCE_GAIN: f32 = 1e-3;
+
+/// The statistical stage. `prior_snr` carries, per bin, the previous frame's estimate of
+/// clean power over noise power (`G^2 gamma`) for the decision-directed a priori SNR
+/// (Ephraim & Malah 1984): `xi = keep * previous + (1 - keep) * max(gamma - 1, 0)`.
+/// The estimate's own smoothing is what keeps chance peaks of the noise from opening bins.
+pub fn statistical_gains(
+    estimator: Estimator,
+    powers: &[f32],
+    noise_powers: &[f32],
+    prior_snr: &mut [f32],
+    keep: f32,
+    floor_gain: f32,
+    out: &mut [f32],
+) {
+    let presence_floor = floor_gain.max(MIN_PRESENCE_GAIN).ln();
+    let presence_scale = PRESENCE_SNR / (1.0 + PRESENCE_SNR);
+    for (((out, &power), &noise), previous) in out
+        .iter_mut()
+        .zip(powers)
+        .zip(noise_powers)
+        .zip(prior_snr.iter_mut())
+    {
+        // Bounded at 120 dB so that a bin far above a reference of (nearly) nothing stays
+        // finite instead of becoming inf / inf.
+        let gamma = (power / noise).min(MAX_SNR);
+        let xi = (keep * *previous + (1.0 - keep) * (gamma - 1.0).max(0.0))
+            .clamp(MIN_PRIOR_SNR, MAX_SNR);
+        let wiener = xi / (1.0 + xi);
+        let gain = match estimator {
+            Estimator::Wiener => wiener,
+            Estimator::Lsa => {
+                let v = wiener * gamma;
+                let lsa = (wiener * (0.5 * exponential_integral(v)).exp()).min(1.0);
+                *previous = lsa * lsa * gamma;
+                let p = 1.0 / (1.0 + (1.0 + PRESENCE_SNR) * (-gamma * presence_scale).exp());
+                *out = (p * lsa.max(MIN_PRESENCE_GAIN).ln() + (1.0 - p) * presence_floor)
+                    .exp()
+                    .max(floor_gain);
+                continue;
+            }
+        };
+        *previous = gain * gain * gamma;
+        *out = gain.max(floor_gain);
+    }
+}
+
+/// The exponential integral `E1(x) = ∫x^∞ e^-t / t dt` for `x > 0`: its series below 1,
+/// Abramowitz & Stegun 5.1.56 above (error under 5e-5).
+pub fn exponential_integral(x: f32) -> f32 {
+    let x = x.max(1e-30);
+    if x < 1.0 {
+        const EULER_GAMMA: f32 = 0.577_215_7;
+        let series = x * (1.0 - x * (0.25 - x * (1.0 / 18.0 - x * (1.0 / 96.0 - x / 600.0))));
+        -EULER_GAMMA - x.ln() + series
+    } else {
+        let numerator = x * x + 2.334_733 * x + 0.250_621;
+        let denominator = x * x + 3.330_657 * x + 1.681_534;
+        (-x).exp() / x * numerator / denominator
+    }
+}
+
+/// The time smoothing stage: a one-pole per bin towards `targets`, `attack` while opening
+/// and `release` while closing (coefficients per frame, 0 is instantaneous).
+pub fn smooth_in_time(targets: &[f32], smoothed: &mut [f32], attack: f32, release: f32) {
+    for (smoothed, &target) in smoothed.iter_mut().zip(targets) {
+        let coefficient = if target > *smoothed { attack } else { release };
+        *smoothed = target + coefficient * (*smoothed - target);
+    }
+}
+
+/// The mix stage, on the gain so that dry and wet stay aligned and the kernel's alias bound
+/// still holds: `mix` of the mask (0..1), optionally what it removes instead, then gain.
+pub fn mix_gains(gains: &mut [f32], mix: f32, removed: bool, output_gain: f32) {
+    for value in gains.iter_mut() {
+        let kept = mix * *value + (1.0 - mix);
+        let out = if removed { 1.0 - kept } else { kept };
+        *value = out * output_gain;
+    }
+}
+
+/// One-pole coefficient per frame for a time constant in ms; 0 ms is instantaneous.
+pub fn smoothing_coefficient(time_ms: f32, frame_s: f32) -> f32 {
+    if time_ms <= 0.0 {
+        0.0
+    } else {
+        (-frame_s * 1000.0 / time_ms).exp()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +297,106 @@ mod tests {
         let magnitude = window_sum / 2.0;
         let db = power_to_db(magnitude * magnitude, full_scale_power(window_sum));
         assert!(db.abs() < 1e-6);
+    }
+    #[test]
+    fn exponential_integral_matches_tabulated_values() {
+        // A&S table 5.1: E1(0.1) = 1.822924, E1(0.5) = 0.559774, E1(1) = 0.219384,
+        // E1(2) = 0.048901, E1(5) = 0.001148.
+        for (x, expected) in [
+            (0.1, 1.822924),
+            (0.5, 0.559774),
+            (1.0, 0.219384),
+            (2.0, 0.048901),
+            (5.0, 0.001148),
+        ] {
+            let got = exponential_integral(x);
+            assert!(
+                (got - expected).abs() < 1e-4 * expected.max(1.0),
+                "E1({x}) = {got}"
+            );
+        }
+    }
+
+    #[test]
+    fn statistical_gains_pass_speech_and_hold_noise_at_the_floor() {
+        let floor = db_to_gain(-30.0);
+        for estimator in [Estimator::Wiener, Estimator::Lsa] {
+            // A bin 30 dB above its noise, for long enough that the prior SNR settles:
+            // Wiener 1000 / 1001, nearly open.
+            let mut prior = [0.0];
+            let mut out = [0.0];
+            for _ in 0..200 {
+                statistical_gains(
+                    estimator,
+                    &[1000.0],
+                    &[1.0],
+                    &mut prior,
+                    0.98,
+                    floor,
+                    &mut out,
+                );
+            }
+            assert!(out[0] > 0.99, "{estimator:?} speech: {}", out[0]);
+            // A bin at its noise level: xi settles to the minimum, the gain near the floor.
+            let mut prior = [0.0];
+            for _ in 0..200 {
+                statistical_gains(estimator, &[1.0], &[1.0], &mut prior, 0.98, floor, &mut out);
+            }
+            assert!(
+                out[0] < db_to_gain(-24.0) && out[0] >= floor,
+                "{estimator:?} noise: {}",
+                out[0]
+            );
+        }
+    }
+
+    #[test]
+    fn a_chance_peak_of_noise_does_not_open_a_bin() {
+        // One frame 7 dB above the noise (a 1-in-150 periodogram value) after noise alone:
+        // the decision-directed estimate moves by 2 % of it, the gain stays 20 dB down.
+        let floor = db_to_gain(-30.0);
+        let mut prior = [0.0];
+        let mut out = [0.0];
+        for _ in 0..100 {
+            statistical_gains(
+                Estimator::Lsa,
+                &[1.0],
+                &[1.0],
+                &mut prior,
+                0.98,
+                floor,
+                &mut out,
+            );
+        }
+        statistical_gains(
+            Estimator::Lsa,
+            &[5.0],
+            &[1.0],
+            &mut prior,
+            0.98,
+            floor,
+            &mut out,
+        );
+        assert!(out[0] < db_to_gain(-20.0), "{}", out[0]);
+    }
+
+    #[test]
+    fn time_smoothing_opens_with_attack_and_closes_with_release() {
+        let mut smoothed = [0.0, 1.0];
+        smooth_in_time(&[1.0, 0.0], &mut smoothed, 0.5, 0.9);
+        // Opening: 1 + 0.5 (0 - 1) = 0.5; closing: 0 + 0.9 (1 - 0) = 0.9.
+        assert_eq!(smoothed, [0.5, 0.9]);
+    }
+
+    #[test]
+    fn mix_blends_with_dry_and_delta_is_the_rest() {
+        let mut gains = [0.2];
+        mix_gains(&mut gains, 0.5, false, 1.0);
+        // 0.5 * 0.2 + 0.5 = 0.6.
+        assert!((gains[0] - 0.6).abs() < 1e-6);
+        let mut gains = [0.2];
+        mix_gains(&mut gains, 1.0, true, 2.0);
+        // (1 - 0.2) * 2 = 1.6.
+        assert!((gains[0] - 1.6).abs() < 1e-6);
     }
 }

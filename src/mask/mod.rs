@@ -8,32 +8,90 @@ pub mod kernel;
 pub mod noise_floor;
 
 use crate::config::MAX_TRANSFORM_SIZE;
-use crate::settings::{Reference, Settings};
+use crate::settings::{Mode, Reference, Settings};
 use crate::stft::{Frame, StftConfig};
-use gain::{db_to_gain, full_scale_power, gain, power_to_db, Gate};
+use gain::{db_to_gain, full_scale_power, power_to_db, smoothing_coefficient, Estimator, Gate};
 use kernel::Kernel;
-use noise_floor::{FloorTracker, PrintLearner, PRINT_POINTS};
+use noise_floor::{NoiseTracker, PrintLearner, PRINT_POINTS, SILENCE_DB};
 
 const MAX_BINS: usize = MAX_TRANSFORM_SIZE / 2 + 1;
 
+/// Time constant of the decision-directed a priori SNR: Ephraim & Malah's weight 0.98 per
+/// frame at a hop of 10.7 ms (N = 2048 at 48 kHz), kept in seconds for every window size.
+const PRIOR_SNR_SMOOTHING_S: f32 = 0.53;
+
+/// Per-bin state and scratch of one mask (all channels when linked, else one channel).
+struct MaskState {
+    /// Bin power of the current frame.
+    powers: Vec<f32>,
+    /// The noise (or absolute) reference each bin is measured against, as a power.
+    references: Vec<f32>,
+    /// The reference times the threshold ratio: what the gate compares with, and the noise
+    /// power the statistical rules assume.
+    threshold_powers: Vec<f32>,
+    /// Bin level in dBFS (kept only while observed).
+    levels_db: Vec<f32>,
+    /// The threshold in dBFS (kept only while observed).
+    thresholds_db: Vec<f32>,
+    /// The gain rule's target for this frame.
+    targets: Vec<f32>,
+    /// The gain after attack/release, before the kernel.
+    smoothed: Vec<f32>,
+    /// Decision-directed state of the statistical rules.
+    prior_snr: Vec<f32>,
+    tracker: NoiseTracker,
+}
+
+impl MaskState {
+    fn new() -> Self {
+        Self {
+            powers: vec![0.0; MAX_BINS],
+            references: vec![0.0; MAX_BINS],
+            threshold_powers: vec![0.0; MAX_BINS],
+            levels_db: vec![0.0; MAX_BINS],
+            thresholds_db: vec![0.0; MAX_BINS],
+            targets: vec![1.0; MAX_BINS],
+            smoothed: vec![1.0; MAX_BINS],
+            prior_snr: vec![0.0; MAX_BINS],
+            tracker: NoiseTracker::new(MAX_BINS),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.smoothed.fill(1.0);
+        self.prior_snr.fill(0.0);
+        self.tracker.reset();
+    }
+
+    /// Takes over another mask's history (stereo link switched off). Never allocates.
+    fn copy_history_from(&mut self, other: &Self) {
+        self.smoothed.copy_from_slice(&other.smoothed);
+        self.prior_snr.copy_from_slice(&other.prior_snr);
+        self.tracker.copy_from(&other.tracker);
+    }
+
+    /// Moves the per-bin history onto a new bin grid.
+    fn regrid(&mut self, old_bins: usize, new_bins: usize, scratch: &mut [f32]) {
+        self.tracker.regrid(old_bins, new_bins, scratch);
+        if old_bins < 2 || old_bins == new_bins {
+            return;
+        }
+        for values in [&mut self.smoothed, &mut self.prior_snr] {
+            noise_floor::resample(&values[..old_bins], &mut scratch[..new_bins]);
+            values[..new_bins].copy_from_slice(&scratch[..new_bins]);
+        }
+    }
+}
+
 /// Mask state for a fixed number of channels.
 pub struct Masker {
-    /// Per mask channel (one when linked): bin power of the current frame.
-    powers: Vec<Vec<f32>>,
-    /// Per mask channel: bin level in dBFS of the current frame.
-    levels_db: Vec<Vec<f32>>,
-    /// Per mask channel: the threshold each bin was compared with, in dBFS.
-    thresholds_db: Vec<Vec<f32>>,
-    /// Per mask channel: the same threshold as a power.
-    threshold_powers: Vec<Vec<f32>>,
+    /// One per channel; mask 0 serves all channels when linked.
+    masks: Vec<MaskState>,
     /// Whether levels and thresholds in dB are wanted (an observer reads them); they cost
     /// two logarithms per bin, so the plain audio path skips them.
     observed: bool,
-    /// Per channel: the gain after attack/release, before the kernel.
-    smoothed: Vec<Vec<f32>>,
     /// Per channel: the gain multiplied into the spectrum this frame.
     applied: Vec<Vec<f32>>,
-    floors: Vec<FloorTracker>,
     learner: PrintLearner,
     /// The learned print's density on the print grid; valid when `has_print`.
     print: Vec<f32>,
@@ -51,18 +109,10 @@ pub struct Masker {
 
 impl Masker {
     pub fn new(num_channels: usize, sample_rate: f32) -> Self {
-        let per_channel = |n: usize| (0..n).map(|_| vec![0.0; MAX_BINS]).collect::<Vec<_>>();
         Self {
-            powers: per_channel(num_channels),
-            levels_db: per_channel(num_channels),
-            thresholds_db: per_channel(num_channels),
-            threshold_powers: per_channel(num_channels),
+            masks: (0..num_channels).map(|_| MaskState::new()).collect(),
             observed: false,
-            smoothed: (0..num_channels).map(|_| vec![1.0; MAX_BINS]).collect(),
             applied: (0..num_channels).map(|_| vec![1.0; MAX_BINS]).collect(),
-            floors: (0..num_channels)
-                .map(|_| FloorTracker::new(MAX_BINS))
-                .collect(),
             learner: PrintLearner::new(),
             print: vec![0.0; PRINT_POINTS],
             has_print: false,
@@ -81,13 +131,13 @@ impl Masker {
         self.sample_rate = sample_rate;
     }
 
-    /// Forgets the audio history (gains open, floors unlearned); keeps the print.
+    /// Forgets the audio history (gains open, noise unlearned); keeps the print.
     pub fn reset(&mut self) {
-        for gains in self.smoothed.iter_mut().chain(self.applied.iter_mut()) {
-            gains.fill(1.0);
+        for mask in &mut self.masks {
+            mask.reset();
         }
-        for floor in &mut self.floors {
-            floor.reset();
+        for gains in &mut self.applied {
+            gains.fill(1.0);
         }
         self.geometry = None;
     }
@@ -116,7 +166,7 @@ impl Masker {
         if self.linked_last_frame {
             1
         } else {
-            self.powers.len()
+            self.masks.len()
         }
     }
 
@@ -128,12 +178,12 @@ impl Masker {
     /// Level in dBFS of each bin of mask `index` in the last frame (kept only while
     /// observed).
     pub fn levels_db(&self, index: usize) -> &[f32] {
-        &self.levels_db[index][..self.num_bins()]
+        &self.masks[index].levels_db[..self.num_bins()]
     }
 
     /// The threshold each bin of mask `index` was compared with, in dBFS.
     pub fn thresholds_db(&self, index: usize) -> &[f32] {
-        &self.thresholds_db[index][..self.num_bins()]
+        &self.masks[index].thresholds_db[..self.num_bins()]
     }
 
     /// The gain applied to channel `channel`'s bins in the last frame.
@@ -145,118 +195,128 @@ impl Masker {
         self.geometry.map_or(0, |config| config.num_bins())
     }
 
-    /// Computes the gains for `frame` and multiplies them into its spectra.
+    /// Computes the gains for `frame` and multiplies them into its spectra, stage by stage:
+    /// level, noise tracking and learning, reference, gain rule, time smoothing, kernel, mix.
     pub fn process_frame(&mut self, frame: &mut Frame, settings: &Settings) {
         let config = frame.config;
         let bins = config.num_bins();
         if self.geometry != Some(config) {
             let old_bins = self.num_bins();
-            for floor in &mut self.floors {
-                floor.regrid(old_bins.max(2), bins, &mut self.scratch);
-            }
-            for gains in &mut self.smoothed {
-                gains[..bins].fill(1.0);
+            for mask in &mut self.masks {
+                mask.regrid(old_bins, bins, &mut self.scratch);
             }
             self.geometry = Some(config);
         }
         self.kernel.prepare(settings.kernel, config);
         let linked = settings.stereo_link || frame.spectra.len() == 1;
+        if self.linked_last_frame && !linked {
+            // Each channel's mask starts from the linked one's history, not from nothing.
+            let (first, rest) = self.masks.split_at_mut(1);
+            for mask in rest {
+                mask.copy_history_from(&first[0]);
+            }
+        }
         self.linked_last_frame = linked;
         let num_masks = if linked { 1 } else { frame.spectra.len() };
         let full_scale = full_scale_power(frame.window_sum);
         let frame_s = config.hop() as f32 / self.sample_rate;
-        let window_s = config.window_size as f32 / self.sample_rate;
-
-        if linked {
-            gain::loudest_power(frame.spectra, &mut self.powers[0][..bins]);
-        } else {
-            for (spectrum, powers) in frame.spectra.iter().zip(&mut self.powers) {
-                gain::channel_power(spectrum, &mut powers[..bins]);
-            }
-        }
-
         // Noise references are densities: power over the window's power sum.
         let to_density = 1.0 / frame.window_power;
-        for (powers, floor) in self.powers.iter().zip(&mut self.floors).take(num_masks) {
+        let silence_density = full_scale * 10f32.powf(SILENCE_DB / 10.0) * to_density;
+
+        // Level, and the noise trackers, which run whatever the reference so that switching
+        // to the adaptive one finds it settled.
+        for (index, mask) in self.masks.iter_mut().take(num_masks).enumerate() {
+            let powers = &mut mask.powers[..bins];
+            if linked {
+                gain::loudest_power(frame.spectra, powers);
+            } else {
+                gain::channel_power(&frame.spectra[index], powers);
+            }
             let densities = &mut self.scratch[..bins];
-            for (density, power) in densities.iter_mut().zip(&powers[..bins]) {
+            for (density, power) in densities.iter_mut().zip(powers.iter()) {
                 *density = power * to_density;
             }
-            floor.update(densities, frame_s, window_s);
+            mask.tracker.update(densities, silence_density, frame_s);
         }
-        if settings.learn {
-            let densities = &mut self.scratch[..bins];
-            for (density, power) in densities.iter_mut().zip(&self.powers[0][..bins]) {
-                *density = power * to_density;
-            }
-            self.learner.add(densities);
-        } else if self.learner.is_learning() {
-            self.has_print = self.learner.finish_into(&mut self.print);
-            self.print_changed = true;
-            self.print_bins_for = None;
-        }
+        self.learn(settings, to_density, bins);
+
+        // Reference, chosen once per frame.
         let use_print = settings.reference == Reference::Print && self.has_print;
         if use_print && self.print_bins_for != Some(config) {
             noise_floor::resample(&self.print, &mut self.print_bins[..bins]);
             self.print_bins_for = Some(config);
         }
+        let threshold_ratio = 10f32.powf(settings.threshold_db / 10.0);
+        // -300 dBFS stands for silence on both sides, as in `power_to_db`.
+        let silence = full_scale * 1e-30;
+        for mask in self.masks.iter_mut().take(num_masks) {
+            let references = &mut mask.references[..bins];
+            match settings.reference {
+                Reference::Absolute => references.fill(full_scale),
+                Reference::Print if use_print => {
+                    scale_into(&self.print_bins[..bins], frame.window_power, references)
+                }
+                Reference::Adaptive | Reference::Print => {
+                    scale_into(mask.tracker.densities(bins), frame.window_power, references)
+                }
+            }
+            for (threshold, reference) in mask.threshold_powers[..bins]
+                .iter_mut()
+                .zip(references.iter())
+            {
+                // Never zero, even at -140 dB below a silent reference: the gain rules divide.
+                *threshold = (reference.max(silence) * threshold_ratio).max(f32::MIN_POSITIVE);
+            }
+        }
 
+        // Gain rule and time smoothing.
         let floor_gain = db_to_gain(settings.floor_db);
         let attack = smoothing_coefficient(settings.attack_ms, frame_s);
         let release = smoothing_coefficient(settings.release_ms, frame_s);
-        let gate = Gate::new(settings.mode, settings.knee_db);
-        let threshold_ratio = 10f32.powf(settings.threshold_db / 10.0);
-        // Powers are compared in the linear domain; -300 dBFS stands for silence on both
-        // sides, as in `power_to_db`.
-        let silence = full_scale * 1e-30;
-        let window_power = frame.window_power;
-        for mask in 0..num_masks {
-            let powers = &self.powers[mask][..bins];
-            let smoothed = &mut self.smoothed[mask][..bins];
-            let threshold_powers = &mut self.threshold_powers[mask][..bins];
-            let floor = &self.floors[mask];
-            for bin in 0..bins {
-                let reference_power = match settings.reference {
-                    Reference::Absolute => full_scale,
-                    Reference::Print if use_print => self.print_bins[bin] * window_power,
-                    Reference::Adaptive | Reference::Print => floor.density(bin) * window_power,
-                };
-                let threshold_power = reference_power.max(silence) * threshold_ratio;
-                threshold_powers[bin] = threshold_power;
-                let ratio = powers[bin].max(silence) / threshold_power;
-                let target = gain(gate.openness_of_ratio(ratio), floor_gain);
-                let coefficient = if target > smoothed[bin] {
-                    attack
-                } else {
-                    release
-                };
-                smoothed[bin] = target + coefficient * (smoothed[bin] - target);
+        let prior_keep = (-frame_s / PRIOR_SNR_SMOOTHING_S).exp();
+        for mask in self.masks.iter_mut().take(num_masks) {
+            let powers = &mask.powers[..bins];
+            let thresholds = &mask.threshold_powers[..bins];
+            let targets = &mut mask.targets[..bins];
+            match statistical_estimator(settings.mode) {
+                Some(estimator) => gain::statistical_gains(
+                    estimator,
+                    powers,
+                    thresholds,
+                    &mut mask.prior_snr[..bins],
+                    prior_keep,
+                    floor_gain,
+                    targets,
+                ),
+                None => {
+                    let gate = Gate::new(settings.mode, settings.knee_db);
+                    gain::gate_gains(powers, thresholds, &gate, floor_gain, targets);
+                }
             }
+            gain::smooth_in_time(targets, &mut mask.smoothed[..bins], attack, release);
             if self.observed {
-                let levels = &mut self.levels_db[mask][..bins];
-                let thresholds = &mut self.thresholds_db[mask][..bins];
-                for bin in 0..bins {
-                    levels[bin] = power_to_db(powers[bin], full_scale);
-                    thresholds[bin] = power_to_db(threshold_powers[bin], full_scale);
+                for ((level, threshold), (&power, &threshold_power)) in mask.levels_db[..bins]
+                    .iter_mut()
+                    .zip(&mut mask.thresholds_db[..bins])
+                    .zip(powers.iter().zip(thresholds))
+                {
+                    *level = power_to_db(power, full_scale);
+                    *threshold = power_to_db(threshold_power, full_scale);
                 }
             }
         }
 
+        // Kernel, mix, and the gains into the spectra.
         let mix = settings.mix_percent / 100.0;
         let output_gain = db_to_gain(settings.output_gain_db);
         for channel in 0..frame.spectra.len() {
             let mask = if linked { 0 } else { channel };
-            let applied = &mut self.applied[channel][..bins];
             if channel == 0 || !linked {
-                applied.copy_from_slice(&self.smoothed[mask][..bins]);
+                let applied = &mut self.applied[channel][..bins];
+                applied.copy_from_slice(&self.masks[mask].smoothed[..bins]);
                 self.kernel.apply(applied);
-                for value in applied.iter_mut() {
-                    // Mix and "listen to removed" act on the gain, so dry and wet stay
-                    // aligned and the alias bound of the kernel still holds.
-                    let kept = mix * *value + (1.0 - mix);
-                    let out = if settings.delta { 1.0 - kept } else { kept };
-                    *value = out * output_gain;
-                }
+                gain::mix_gains(applied, mix, settings.delta, output_gain);
             } else {
                 let (first, rest) = self.applied.split_at_mut(channel);
                 rest[0][..bins].copy_from_slice(&first[0][..bins]);
@@ -269,13 +329,36 @@ impl Masker {
             }
         }
     }
+
+    /// Print learning: accumulates the first mask's densities while `learn` is on, and
+    /// finishes the print in the first frame after it is switched off.
+    fn learn(&mut self, settings: &Settings, to_density: f32, bins: usize) {
+        if settings.learn {
+            let densities = &mut self.scratch[..bins];
+            for (density, power) in densities.iter_mut().zip(&self.masks[0].powers[..bins]) {
+                *density = power * to_density;
+            }
+            self.learner.add(densities);
+        } else if self.learner.is_learning() {
+            self.has_print = self.learner.finish_into(&mut self.print);
+            self.print_changed = true;
+            self.print_bins_for = None;
+        }
+    }
 }
 
-/// One-pole coefficient per frame for a time constant in ms; 0 ms is instantaneous.
-fn smoothing_coefficient(time_ms: f32, frame_s: f32) -> f32 {
-    if time_ms <= 0.0 {
-        0.0
-    } else {
-        (-frame_s * 1000.0 / time_ms).exp()
+/// The statistical estimator a mode stands for, if it is one.
+fn statistical_estimator(mode: Mode) -> Option<Estimator> {
+    match mode {
+        Mode::Wiener => Some(Estimator::Wiener),
+        Mode::Lsa => Some(Estimator::Lsa),
+        Mode::Binary | Mode::Soft | Mode::BinaryInverted | Mode::SoftInverted => None,
+    }
+}
+
+/// `to[i] = from[i] * scale`.
+fn scale_into(from: &[f32], scale: f32, to: &mut [f32]) {
+    for (to, from) in to.iter_mut().zip(from) {
+        *to = from * scale;
     }
 }

@@ -1,4 +1,4 @@
-//! Per-bin noise references: a causal adaptive floor tracker and a learned noise print.
+//! Per-bin noise references: a causal adaptive noise tracker and a learned noise print.
 //!
 //! Both are kept as noise *density* (bin power over the window's power sum), which is the
 //! noise variance for white noise whatever the window, N and P; a level in a bin's own
@@ -8,156 +8,219 @@
 /// Points of the print's frequency grid, DC to Nyquist.
 pub const PRINT_POINTS: usize = 1025;
 
-/// A causal per-bin floor by minimum statistics: the minimum of a smoothed power over the
-/// last ~1.5 s. Speech leaves each bin quiet now and then, noise never does, so the minimum
-/// follows the noise and ignores the speech; a louder noise is followed within one window.
-pub struct FloorTracker {
-    smoothed: Vec<f32>,
-    /// Minimum of `smoothed` within the sub-window being filled.
-    current_min: Vec<f32>,
-    /// Minima of the last `SUB_WINDOWS` completed sub-windows, one row of bins each.
-    history: Vec<Vec<f32>>,
-    /// Minimum over `history`, refreshed when a sub-window completes.
-    history_min: Vec<f32>,
-    frames_seen: u32,
-    frames_in_sub_window: u32,
-    next_row: usize,
-    /// Power factor from the minimum to the mean, for the current smoothing.
-    bias: f32,
-    /// The floor handed out: the bias-corrected minimum, rising no faster than
-    /// `RISE_DB_PER_S`.
-    floor: Vec<f32>,
+/// A causal per-bin noise estimate that cannot get stuck: the MMSE noise power estimator
+/// with a speech presence probability of Gerkmann & Hendriks ("Unbiased MMSE-based noise
+/// power estimation with low complexity and low tracking delay", IEEE TASLP 2012), with
+/// three additions a plugin needs:
+///
+/// - **Silence is not noise.** A bin whose power is below [`SILENCE_DB`] (digital silence,
+///   denormal-level input, the zeros a host plays before a region) leaves the estimate alone
+///   and marks the bin unsettled; when signal returns the bin starts again from a running
+///   mean of what it hears, so no stretch of silence lowers the estimate it goes back to.
+/// - **A start from nothing.** A bin's first frames are a partly filled window; the estimate
+///   follows them, then takes the running mean over [`SETTLE_S`], then tracks.
+/// - **Steps up.** A bin that is "speech" for longer than a word ([`STAGNANT_PRESENCE`],
+///   the paper's stagnation test) may rise towards its own mean: fast when most of the
+///   spectrum is stagnant at once (the background got louder: broadband), slowly when a few
+///   bins are (a held note, a tone, a harmonic that should stay above the floor).
+///
+/// Per bin the estimate is a density (see the module doc), so it survives window changes
+/// by [`Self::regrid`].
+pub struct NoiseTracker {
+    /// The noise density estimate.
+    noise: Vec<f32>,
+    /// Recursive mean of the density: where a stagnant bin may rise to.
+    mean: Vec<f32>,
+    /// Smoothed speech presence probability (the stagnation test).
+    presence: Vec<f32>,
+    /// Consecutive non-silent frames seen, saturating.
+    heard: Vec<u16>,
+    /// A broadband rise is under way: every settled bin may rise to its mean until most of
+    /// the spectrum reads as noise again (hysteresis, so the last decibels are not left to
+    /// the slow path).
+    rising: bool,
 }
 
-/// Time constant of the power smoothing before minimum tracking, in window lengths: the
-/// smoothed power then has the same variance at every window size (so one bias law fits),
-/// and at N = 2048 (43 ms) it still finds the gaps between syllables.
-const SMOOTHING_WINDOWS: f32 = 2.0;
-/// The minimum is taken over `SUB_WINDOWS` sub-windows of `SUB_WINDOW_S` (1.5 s in all):
-/// longer than most words, short enough to follow a changing background.
-const SUB_WINDOW_S: f32 = 0.25;
-const SUB_WINDOWS: usize = 6;
-/// The floor may rise at most this fast. A bin where speech goes on for longer than the
-/// minimum's window (a held vowel's harmonic) would otherwise lift the floor to the speech
-/// and gate it; a real change of background is still followed within a few seconds.
-const RISE_DB_PER_S: f32 = 6.0;
-/// The engine starts from silence, so its first frames see only part of a window; they
-/// would pull the minimum down for a whole window. Skip them.
-const WARMUP_FRAMES: u32 = crate::config::OVERLAP as u32;
-/// The minimum of a smoothed periodogram of noise sits below its mean, the more so the more
-/// independent looks `D` (window over smoothing time) it takes the minimum of. The bias in
-/// dB is `BIAS_DB_AT_D0 + BIAS_DB_PER_DECADE * log10(D / D0)`, fitted on white noise through
-/// the engine (processor test `adaptive_floor_reads_the_noise_level` checks it).
-const BIAS_D0: f32 = 17.6;
-const BIAS_DB_AT_D0: f32 = 3.34;
-const BIAS_DB_PER_DECADE: f32 = 1.57;
+/// Bin power below this, relative to a full-scale sine on the bin, counts as silence: below
+/// 24-bit dither (about -176 dB per bin at N = 2048) and far above denormals.
+pub const SILENCE_DB: f32 = -150.0;
+/// Fixed a priori SNR of speech when present, 15 dB (Gerkmann & Hendriks' choice: it makes
+/// the estimator unbiased in noise and keeps speech out of it).
+const SPEECH_SNR: f32 = 31.622_776;
+/// The estimator's fixed point in noise lies below the noise power: frames with a high
+/// periodogram value read as speech and are partly replaced by the old estimate. For an
+/// exponentially distributed periodogram and `SPEECH_SNR` the fixed point is 0.8123 of the
+/// mean (-0.90 dB, solved numerically; the unit test measures it), so the estimate is scaled
+/// by the inverse.
+const FIXED_POINT_BIAS: f32 = 1.0 / 0.812_267;
+/// Time constant of the noise power smoothing. The paper's 0.8 per 16 ms frame is 72 ms;
+/// a little longer halves the estimate's spread across bins (a steadier threshold) and still
+/// follows a background that moves by 15 dB within a second.
+const NOISE_SMOOTHING_S: f32 = 0.15;
+/// The noise smoothing spans at least this many hops.
+const NOISE_SMOOTHING_HOPS: f32 = 10.0;
+/// Time constant of the presence smoothing for the stagnation test. The paper's 0.9 per
+/// 16 ms frame is 150 ms; 100 ms lets a broadband step be recognised in under half a second.
+const PRESENCE_SMOOTHING_S: f32 = 0.1;
+/// The presence smoothing spans at least this many hops.
+const PRESENCE_SMOOTHING_HOPS: f32 = 4.0;
+/// A bin whose smoothed presence exceeds this has been "speech" for about 0.45 s.
+const STAGNANT_PRESENCE: f32 = 0.99;
+/// Time constant of the density mean a stagnant bin rises towards.
+const MEAN_SMOOTHING_S: f32 = 0.05;
+/// A bin's running mean start, after the window has filled.
+const SETTLE_S: f32 = 0.1;
+/// When more than this share of the heard bins is stagnant, the background itself changed.
+const BROADBAND_SHARE: f32 = 0.6;
+/// A broadband rise ends when less than this share of the heard bins is likely speech.
+const BROADBAND_END_SHARE: f32 = 0.3;
+/// Rise of stagnant bins after a broadband change: 60 dB (a -90 dBFS lead-in to a noisy
+/// take) in half a second.
+const BROADBAND_RISE_DB_PER_S: f32 = 120.0;
+/// Rise of stagnant bins otherwise: a held vowel or note of two seconds moves its floor by
+/// 6 dB, while a hum that starts mid-take is learned within seconds.
+const NARROWBAND_RISE_DB_PER_S: f32 = 3.0;
 
-impl FloorTracker {
+impl NoiseTracker {
     pub fn new(max_bins: usize) -> Self {
         Self {
-            smoothed: vec![0.0; max_bins],
-            current_min: vec![0.0; max_bins],
-            history: (0..SUB_WINDOWS).map(|_| vec![f32::MAX; max_bins]).collect(),
-            history_min: vec![f32::MAX; max_bins],
-            frames_seen: 0,
-            frames_in_sub_window: 0,
-            next_row: 0,
-            bias: 1.0,
-            floor: vec![0.0; max_bins],
+            noise: vec![0.0; max_bins],
+            mean: vec![0.0; max_bins],
+            presence: vec![0.0; max_bins],
+            heard: vec![0; max_bins],
+            rising: false,
         }
     }
 
+    /// Back to the start: nothing heard.
     pub fn reset(&mut self) {
-        self.smoothed.fill(0.0);
-        self.current_min.fill(0.0);
-        for row in &mut self.history {
-            row.fill(f32::MAX);
-        }
-        self.history_min.fill(f32::MAX);
-        self.floor.fill(0.0);
-        self.frames_seen = 0;
-        self.frames_in_sub_window = 0;
+        self.noise.fill(0.0);
+        self.mean.fill(0.0);
+        self.presence.fill(0.0);
+        self.heard.fill(0);
+        self.rising = false;
     }
 
-    /// Feeds one frame of per-bin densities; `frame_s` is the hop and `window_s` the
-    /// window length, in seconds.
-    pub fn update(&mut self, densities: &[f32], frame_s: f32, window_s: f32) {
+    /// The same state as `other` (e.g. when stereo link is switched off, each channel starts
+    /// from the linked estimate). Never allocates.
+    pub fn copy_from(&mut self, other: &Self) {
+        self.noise.copy_from_slice(&other.noise);
+        self.mean.copy_from_slice(&other.mean);
+        self.presence.copy_from_slice(&other.presence);
+        self.heard.copy_from_slice(&other.heard);
+        self.rising = other.rising;
+    }
+
+    /// Feeds one frame of per-bin densities. `silence` is the density below which a bin is
+    /// silent, `frame_s` the hop in seconds.
+    pub fn update(&mut self, densities: &[f32], silence: f32, frame_s: f32) {
         let bins = densities.len();
-        self.frames_seen = self.frames_seen.saturating_add(1);
-        if self.frames_seen <= WARMUP_FRAMES {
-            return;
-        }
-        let smoothing_s = SMOOTHING_WINDOWS * window_s;
-        let smooth = (-frame_s / smoothing_s).exp();
-        let looks = SUB_WINDOW_S * SUB_WINDOWS as f32 / smoothing_s;
-        let bias_db = BIAS_DB_AT_D0 + BIAS_DB_PER_DECADE * (looks / BIAS_D0).log10();
-        self.bias = 10f32.powf(bias_db / 10.0);
-        // Until the smoothing has seen one time constant, the smoothed power is a running
-        // mean and the floor simply follows it: a minimum of the first, barely smoothed
-        // frames would sit far below the noise for a whole window.
-        let frames = self.frames_seen - WARMUP_FRAMES;
-        let settling = (frames as f32) * frame_s < smoothing_s;
-        let new_weight = (1.0 / frames as f32).max(1.0 - smooth);
-        let rise = 10f32.powf(RISE_DB_PER_S * frame_s / 10.0);
-        let bias = self.bias;
-        for (bin, density) in densities.iter().enumerate() {
-            let smoothed = &mut self.smoothed[bin];
-            *smoothed += new_weight * (density - *smoothed);
-            let minimum = &mut self.current_min[bin];
-            let floor = &mut self.floor[bin];
-            if settling {
-                *minimum = *smoothed;
-                *floor = *smoothed;
-            } else {
-                *minimum = minimum.min(*smoothed);
-                let target = self.history_min[bin].min(*minimum) * bias;
-                *floor = if target < *floor {
-                    target
-                } else {
-                    target.min(*floor * rise)
-                };
+        let warmup = crate::config::OVERLAP as u16;
+        let settle_frames = warmup + (SETTLE_S / frame_s).ceil() as u16;
+        // At large windows a hop is long (43 ms at N = 8192): keep at least a few hops of
+        // smoothing so the estimate does not rest on two or three periodograms.
+        let noise_keep = (-frame_s / NOISE_SMOOTHING_S.max(NOISE_SMOOTHING_HOPS * frame_s)).exp();
+        let presence_keep =
+            (-frame_s / PRESENCE_SMOOTHING_S.max(PRESENCE_SMOOTHING_HOPS * frame_s)).exp();
+        let mean_keep = (-frame_s / MEAN_SMOOTHING_S).exp();
+        let exponent_scale = SPEECH_SNR / (1.0 + SPEECH_SNR);
+        let mut heard_bins = 0usize;
+        let mut stagnant_bins = 0usize;
+        let mut likely_speech_bins = 0usize;
+        for bin in 0..bins {
+            let density = densities[bin];
+            let noise = &mut self.noise[bin];
+            let mean = &mut self.mean[bin];
+            let presence = &mut self.presence[bin];
+            let heard = &mut self.heard[bin];
+            if density <= silence || density.is_nan() {
+                *heard = 0;
+                continue;
+            }
+            *heard = heard.saturating_add(1);
+            heard_bins += 1;
+            if *heard <= warmup {
+                // The window is still filling: its power says little yet.
+                *noise = density;
+                *mean = density;
+                *presence = 0.0;
+                continue;
+            }
+            if *heard <= settle_frames {
+                let weight = 1.0 / f32::from(*heard - warmup);
+                *noise += weight * (density - *noise);
+                *mean = *noise;
+                continue;
+            }
+            // A posteriori speech presence probability with equal priors (eq. 8 of the
+            // paper), then the MMSE estimate of this frame's noise power (eq. 9).
+            // The recursion runs on the estimator's own (biased) scale.
+            let own = (*noise / FIXED_POINT_BIAS).max(silence);
+            let ratio = density / own;
+            let p = 1.0 / (1.0 + (1.0 + SPEECH_SNR) * (-ratio * exponent_scale).exp());
+            *presence = presence_keep * *presence + (1.0 - presence_keep) * p;
+            let expected_noise = (1.0 - p) * density + p * own;
+            *noise = (noise_keep * own + (1.0 - noise_keep) * expected_noise) * FIXED_POINT_BIAS;
+            *mean = mean_keep * *mean + (1.0 - mean_keep) * density;
+            if *presence > STAGNANT_PRESENCE {
+                stagnant_bins += 1;
+            }
+            if *presence > 0.5 {
+                likely_speech_bins += 1;
             }
         }
-        self.frames_in_sub_window += 1;
-        if self.frames_in_sub_window as f32 * frame_s >= SUB_WINDOW_S {
-            self.frames_in_sub_window = 0;
-            self.history[self.next_row][..bins].copy_from_slice(&self.current_min[..bins]);
-            self.next_row = (self.next_row + 1) % SUB_WINDOWS;
-            self.history_min[..bins].fill(f32::MAX);
-            for row in &self.history {
-                for (minimum, value) in self.history_min[..bins].iter_mut().zip(&row[..bins]) {
-                    *minimum = minimum.min(*value);
+        let heard_share = |count: usize| count as f32 / heard_bins.max(1) as f32;
+        if heard_share(stagnant_bins) > BROADBAND_SHARE {
+            self.rising = true;
+        }
+        if self.rising {
+            // Every settled bin heads for its mean: a broadband change is followed whole.
+            let rise = 10f32.powf(BROADBAND_RISE_DB_PER_S * frame_s / 10.0);
+            for bin in 0..bins {
+                if self.heard[bin] > settle_frames {
+                    let noise = &mut self.noise[bin];
+                    *noise = (*noise * rise).min(self.mean[bin]).max(*noise);
                 }
             }
-            self.current_min[..bins].copy_from_slice(&self.smoothed[..bins]);
+            self.rising = heard_share(likely_speech_bins) >= BROADBAND_END_SHARE;
+        } else if stagnant_bins > 0 {
+            let rise = 10f32.powf(NARROWBAND_RISE_DB_PER_S * frame_s / 10.0);
+            for bin in 0..bins {
+                if self.heard[bin] > settle_frames && self.presence[bin] > STAGNANT_PRESENCE {
+                    let noise = &mut self.noise[bin];
+                    *noise = (*noise * rise).min(self.mean[bin]).max(*noise);
+                }
+            }
         }
     }
 
-    /// The floor's density per bin, bias-corrected to the noise mean (0 before the
-    /// first frames have been seen).
-    pub fn density(&self, bin: usize) -> f32 {
-        if self.frames_seen <= WARMUP_FRAMES {
-            return 0.0;
-        }
-        self.floor[bin]
+    /// The noise density estimate per bin (0 where nothing has been heard yet).
+    pub fn densities(&self, bins: usize) -> &[f32] {
+        &self.noise[..bins]
     }
 
     /// Re-grids the state after a geometry change (bins are linear in frequency), so a
     /// change of window size does not send the tracker back to its start.
     pub fn regrid(&mut self, old_bins: usize, new_bins: usize, scratch: &mut [f32]) {
-        if self.frames_seen <= WARMUP_FRAMES || old_bins == new_bins {
+        if old_bins == new_bins || old_bins < 2 {
             return;
         }
-        let rows = [
-            &mut self.smoothed,
-            &mut self.current_min,
-            &mut self.history_min,
-        ]
-        .into_iter()
-        .chain(self.history.iter_mut());
-        for values in rows {
+        for values in [&mut self.noise, &mut self.mean, &mut self.presence] {
             resample(&values[..old_bins], &mut scratch[..new_bins]);
             values[..new_bins].copy_from_slice(&scratch[..new_bins]);
+        }
+        // Counts are not interpolated: a new bin is as settled as its nearest old one.
+        let scale = (old_bins - 1) as f32 / (new_bins - 1) as f32;
+        if new_bins > old_bins {
+            for bin in (0..new_bins).rev() {
+                self.heard[bin] =
+                    self.heard[((bin as f32 * scale).round() as usize).min(old_bins - 1)];
+            }
+        } else {
+            for bin in 0..new_bins {
+                self.heard[bin] =
+                    self.heard[((bin as f32 * scale).round() as usize).min(old_bins - 1)];
+            }
         }
     }
 }
@@ -172,13 +235,6 @@ pub fn resample(from: &[f32], to: &mut [f32]) {
         let t = x - left as f32;
         *value = from[left] + t * (from[right] - from[left]);
     }
-}
-
-/// A learned noise print: the mean density of a passage, on a fixed frequency grid.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NoisePrint {
-    /// Mean density per grid point; empty until something was learned.
-    pub density: Vec<f32>,
 }
 
 /// Accumulates a print while `learn` is on.
@@ -233,24 +289,120 @@ impl Default for PrintLearner {
 mod tests {
     use super::*;
 
+    const FRAME_S: f32 = 0.01;
+    const SILENCE: f32 = 1e-20;
+
+    /// Exponentially distributed densities of mean `level`: the periodogram of Gaussian noise.
+    fn periodogram(level: f32, bins: usize, seed: &mut u64) -> Vec<f32> {
+        (0..bins)
+            .map(|_| {
+                *seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let u = ((*seed >> 40) as f32 + 0.5) / (1u64 << 24) as f32;
+                -level * u.ln()
+            })
+            .collect()
+    }
+
+    fn mean_db(tracker: &NoiseTracker, bins: usize) -> f32 {
+        let densities = tracker.densities(bins);
+        10.0 * (densities.iter().sum::<f32>() / bins as f32).log10()
+    }
+
     #[test]
-    fn floor_follows_the_quiet_parts_and_ignores_bursts() {
-        let mut tracker = FloorTracker::new(4);
-        let frame_s = 0.01;
-        // Density 1 with bursts of 100 (20 dB) for 200 ms in every 500 ms.
-        for frame in 0..1000 {
-            let value = if frame % 50 < 20 { 100.0 } else { 1.0 };
-            tracker.update(&[value; 4], frame_s, 0.02);
+    fn reads_the_level_of_noise_without_bias() {
+        let mut tracker = NoiseTracker::new(256);
+        let mut seed = 1;
+        for _ in 0..300 {
+            tracker.update(&periodogram(1.0, 256, &mut seed), SILENCE, FRAME_S);
         }
-        let floor = tracker.density(0) / tracker.bias;
-        assert!(floor < 1.1, "{floor}");
-        // A background 10 dB louder is followed within one window plus the rise time
-        // (1.5 s + 10 dB at 6 dB/s).
-        for _ in 0..350 {
-            tracker.update(&[10.0; 4], frame_s, 0.02);
+        let db = mean_db(&tracker, 256);
+        assert!(db.abs() < 0.5, "{db:.2} dB");
+    }
+
+    #[test]
+    fn digital_silence_is_not_learned_and_a_gap_is_recovered_from_at_once() {
+        let mut tracker = NoiseTracker::new(64);
+        let mut seed = 2;
+        for _ in 0..200 {
+            tracker.update(&[0.0; 64], SILENCE, FRAME_S);
         }
-        let floor = tracker.density(0) / tracker.bias;
-        assert!((floor - 10.0).abs() < 0.5, "{floor}");
+        assert!(tracker.densities(64).iter().all(|&d| d == 0.0));
+        // 0.2 s after the noise starts it is known.
+        for _ in 0..20 {
+            tracker.update(&periodogram(1.0, 64, &mut seed), SILENCE, FRAME_S);
+        }
+        let db = mean_db(&tracker, 64);
+        assert!(db.abs() < 1.5, "after silence: {db:.2} dB");
+        // A gap of one second changes nothing.
+        for _ in 0..100 {
+            tracker.update(&[1e-30; 64], SILENCE, FRAME_S);
+        }
+        for _ in 0..20 {
+            tracker.update(&periodogram(1.0, 64, &mut seed), SILENCE, FRAME_S);
+        }
+        let db = mean_db(&tracker, 64);
+        assert!(db.abs() < 1.5, "after a gap: {db:.2} dB");
+    }
+
+    #[test]
+    fn a_broadband_step_up_is_followed_within_a_second() {
+        let mut tracker = NoiseTracker::new(128);
+        let mut seed = 3;
+        // -60 dB relative, then the real noise.
+        for _ in 0..200 {
+            tracker.update(&periodogram(1e-6, 128, &mut seed), SILENCE, FRAME_S);
+        }
+        for _ in 0..100 {
+            tracker.update(&periodogram(1.0, 128, &mut seed), SILENCE, FRAME_S);
+        }
+        let db = mean_db(&tracker, 128);
+        assert!(db.abs() < 1.5, "one second after +60 dB: {db:.2} dB");
+        // Falling is followed within a second: 1 s is 6.7 smoothing times of 0.15 s.
+        for _ in 0..100 {
+            tracker.update(&periodogram(0.01, 128, &mut seed), SILENCE, FRAME_S);
+        }
+        let db = mean_db(&tracker, 128);
+        assert!((db + 20.0).abs() < 1.5, "1 s after -20 dB: {db:.2} dB");
+    }
+
+    #[test]
+    fn a_sustained_tone_stays_above_the_floor() {
+        let mut tracker = NoiseTracker::new(128);
+        let mut seed = 4;
+        for _ in 0..100 {
+            tracker.update(&periodogram(1.0, 128, &mut seed), SILENCE, FRAME_S);
+        }
+        // A tone 30 dB above the noise in 4 of 128 bins, for three seconds.
+        for _ in 0..300 {
+            let mut frame = periodogram(1.0, 128, &mut seed);
+            for value in &mut frame[60..64] {
+                *value += 1000.0;
+            }
+            tracker.update(&frame, SILENCE, FRAME_S);
+        }
+        let tone_floor = 10.0 * tracker.densities(128)[61].log10();
+        // 3 s at most 3 dB/s: at most about 9 dB up, 20 dB below the tone.
+        assert!(tone_floor < 10.0, "{tone_floor:.1} dB");
+    }
+
+    #[test]
+    fn regrid_keeps_the_estimate_on_every_bin() {
+        let mut tracker = NoiseTracker::new(1024);
+        let mut seed = 5;
+        for _ in 0..100 {
+            tracker.update(&periodogram(1.0, 129, &mut seed), SILENCE, FRAME_S);
+        }
+        let mut scratch = vec![0.0; 1024];
+        tracker.regrid(129, 513, &mut scratch);
+        let densities = tracker.densities(513);
+        assert!(densities.iter().all(|&d| d > 0.3 && d < 3.0));
+        for _ in 0..5 {
+            tracker.update(&periodogram(1.0, 513, &mut seed), SILENCE, FRAME_S);
+        }
+        let db = mean_db(&tracker, 513);
+        assert!(db.abs() < 1.0, "{db:.2} dB");
     }
 
     #[test]

@@ -337,3 +337,185 @@ fn adaptive_floor_reads_the_noise_level() {
         );
     }
 }
+
+const RATE: f32 = 48_000.0;
+
+/// Runs `input` through one processor in 512-sample blocks, starting with `first` and taking
+/// each of `switches` (sample, settings) mid-stream, as a host that does not re-activate.
+fn run_switched(first: &Settings, switches: &[(usize, Settings)], input: &[f32]) -> Vec<f32> {
+    let mut processor = Processor::new(1, RATE, *first);
+    let mut output = input.to_vec();
+    let mut pos = 0;
+    let mut pending = switches.iter().peekable();
+    while pos < output.len() {
+        let end = pending
+            .peek()
+            .map_or(output.len(), |(at, _)| *at)
+            .min(output.len());
+        // Host-sized blocks: 512 samples.
+        for block in output[pos..end].chunks_mut(512) {
+            processor.process(&mut [block]);
+        }
+        pos = end;
+        if let Some((_, settings)) = pending.next() {
+            processor.set_settings(settings);
+        }
+    }
+    output
+}
+
+/// The cut in dB (input energy over output energy, positive is a cut) in `span` of the
+/// input, with the output delayed by `latency`.
+fn cut_db(input: &[f32], output: &[f32], latency: usize, span: std::ops::Range<usize>) -> f32 {
+    let energy = |x: &[f32]| x.iter().map(|v| (*v as f64).powi(2)).sum::<f64>();
+    let input_energy = energy(&input[span.clone()]);
+    let output_energy = energy(&output[span.start + latency..span.end + latency]);
+    (10.0 * (input_energy / output_energy.max(1e-300)).log10()) as f32
+}
+
+/// Steady white noise at -20 dBFS-ish, `seconds` long, after `lead` (silence or anything).
+fn noise_after(lead: Vec<f32>, seconds: f32, seed: u32) -> (Vec<f32>, usize) {
+    let start = lead.len();
+    let mut signal = lead;
+    signal.extend(
+        noise((RATE * seconds) as usize, seed)
+            .iter()
+            .map(|x| x * 0.25),
+    );
+    (signal, start)
+}
+
+/// Per-second cuts from 2 s after `start` to the end (less a latency of tail).
+fn cuts_from_two_seconds(signal: &[f32], start: usize, settings: &Settings) -> Vec<f32> {
+    let mut padded = signal.to_vec();
+    let latency = Processor::new(1, RATE, *settings).latency_samples();
+    padded.resize(signal.len() + latency, 0.0);
+    let output = run_switched(settings, &[], &padded);
+    let second = RATE as usize;
+    (start + 2 * second..signal.len() - second + 1)
+        .step_by(second)
+        .map(|from| cut_db(signal, &output, latency, from..from + second))
+        .collect()
+}
+
+#[test]
+fn silence_gaps_and_quiet_lead_ins_do_not_stop_the_adaptive_floor() {
+    let settings = Settings::default();
+    let (plain, start) = noise_after(Vec::new(), 8.0, 31);
+    let expected = cuts_from_two_seconds(&plain, start, &settings);
+    let reference = expected.iter().sum::<f32>() / expected.len() as f32;
+    assert!(
+        reference > 15.0,
+        "the defaults cut steady noise: {reference:.1} dB"
+    );
+
+    let second = RATE as usize;
+    let quiet: Vec<f32> = noise(2 * second, 77)
+        .iter()
+        .map(|x| x * 10f32.powf(-90.0 / 20.0) / 0.46)
+        .collect();
+    let cases: [(&str, Vec<f32>); 3] = [
+        ("0.5 s of digital silence", vec![0.0; second / 2]),
+        ("2 s of digital silence", vec![0.0; 2 * second]),
+        ("2 s at -90 dBFS", quiet),
+    ];
+    for (name, lead) in cases {
+        let (signal, start) = noise_after(lead, 8.0, 31);
+        let cuts = cuts_from_two_seconds(&signal, start, &settings);
+        for (second, cut) in cuts.iter().enumerate() {
+            assert!(
+                (cut - reference).abs() < 3.0,
+                "{name}: second {}: {cut:.1} dB against {reference:.1} dB",
+                second + 2
+            );
+        }
+    }
+
+    // A one-second gap of digital silence mid-stream.
+    let (mut signal, _) = noise_after(Vec::new(), 4.0, 31);
+    signal.extend(std::iter::repeat(0.0).take(second));
+    let (rest, _) = noise_after(Vec::new(), 6.0, 32);
+    let restart = signal.len();
+    signal.extend(rest);
+    let cuts = cuts_from_two_seconds(&signal, restart, &settings);
+    for (second, cut) in cuts.iter().enumerate() {
+        assert!(
+            (cut - reference).abs() < 3.0,
+            "after a gap: second {}: {cut:.1} dB against {reference:.1} dB",
+            second + 2
+        );
+    }
+}
+
+/// Mean periodogram of `x` in `bands` equal-width bands up to Nyquist, in dB.
+fn band_levels_db(x: &[f32], bands: usize) -> Vec<f32> {
+    const SIZE: usize = 4096;
+    let mut planner = realfft::RealFftPlanner::<f32>::new();
+    let fft = planner.plan_fft_forward(SIZE);
+    let mut spectrum = fft.make_output_vec();
+    let mut power = vec![0.0f64; SIZE / 2 + 1];
+    for chunk in x.chunks_exact(SIZE) {
+        let mut frame = chunk.to_vec();
+        fft.process(&mut frame, &mut spectrum).unwrap();
+        for (p, c) in power.iter_mut().zip(&spectrum) {
+            *p += c.norm_sqr() as f64;
+        }
+    }
+    let per_band = (SIZE / 2) / bands;
+    (0..bands)
+        .map(|band| {
+            let sum: f64 = power[1 + band * per_band..1 + (band + 1) * per_band]
+                .iter()
+                .sum();
+            (10.0 * sum.max(1e-300).log10()) as f32
+        })
+        .collect()
+}
+
+#[test]
+fn window_changes_mid_stream_behave_like_a_fresh_instance_across_the_spectrum() {
+    let second = RATE as usize;
+    let input: Vec<f32> = noise(8 * second, 41).iter().map(|x| x * 0.25).collect();
+    let with_size = |window_size: usize| Settings {
+        window_size,
+        ..Settings::default()
+    };
+    let paths: [&[usize]; 2] = [&[256, 512, 2048], &[8192, 2048]];
+    for path in paths {
+        let first = with_size(path[0]);
+        // Switch at 2 s and (for three sizes) 3 s; compare from 5 s on.
+        let switches: Vec<(usize, Settings)> = path[1..]
+            .iter()
+            .enumerate()
+            .map(|(i, &size)| ((2 + i) * second, with_size(size)))
+            .collect();
+        let last = *path.last().unwrap();
+        let mut padded = input.clone();
+        let full_latency = Processor::new(1, RATE, with_size(last)).latency_samples();
+        padded.resize(input.len() + full_latency, 0.0);
+        let switched = run_switched(&first, &switches, &padded);
+        let fresh = run_switched(&with_size(last), &[], &padded);
+        let span = 5 * second + full_latency..8 * second + full_latency;
+        let switched_bands = band_levels_db(&switched[span.clone()], 16);
+        let fresh_bands = band_levels_db(&fresh[span], 16);
+        let input_bands = band_levels_db(&input[5 * second..], 16);
+        for (band, ((s, f), i)) in switched_bands
+            .iter()
+            .zip(&fresh_bands)
+            .zip(&input_bands)
+            .enumerate()
+        {
+            assert!(
+                i - f > 10.0,
+                "{path:?} band {band}: the fresh instance cuts {:.1} dB",
+                i - f
+            );
+            assert!(
+                (s - f).abs() < 3.0,
+                "{path:?} band {band}: switched {:.1} dB, fresh {:.1} dB of cut",
+                i - s,
+                i - f
+            );
+        }
+    }
+}

@@ -128,6 +128,10 @@ pub struct Stft {
     time: u64,
     /// Samples pushed since the last frame.
     since_frame: usize,
+    /// Where frames fall: a frame completes when `time + grid_offset` is a multiple of the
+    /// hop. [`Self::align`] ties it to a host's timeline, so the output at a timeline
+    /// position does not depend on how long the plugin ran before it.
+    grid_offset: u64,
 }
 
 const INPUT_RING: usize = MAX_WINDOW_SIZE;
@@ -157,6 +161,7 @@ impl Stft {
             plans: FftPlans::new(),
             time: 0,
             since_frame: 0,
+            grid_offset: 0,
         };
         stft.apply_config(config);
         stft
@@ -212,9 +217,24 @@ impl Stft {
         }
         self.time = 0;
         self.since_frame = 0;
+        self.grid_offset = 0;
         if let Some(switch) = self.pending.take() {
             self.apply_config(switch.to);
         }
+    }
+
+    /// Puts frame boundaries where the timeline position `position` (of the next sample
+    /// pushed) is a multiple of the hop. A no-op when they are there already; otherwise the
+    /// next frame comes early or late once, which a host does only when its transport starts
+    /// or jumps.
+    pub fn align(&mut self, position: u64) {
+        self.grid_offset = position.wrapping_sub(self.time);
+        self.since_frame = self.grid_phase();
+    }
+
+    /// Samples since the last frame boundary of the grid, for the geometry in use.
+    fn grid_phase(&self) -> usize {
+        (self.time.wrapping_add(self.grid_offset) % self.config.hop() as u64) as usize
     }
 
     fn apply_config(&mut self, config: StftConfig) {
@@ -311,7 +331,7 @@ impl Stft {
                 for rings in &mut self.rings {
                     rings.output.fill(0.0);
                 }
-                self.since_frame = 0;
+                self.since_frame = self.grid_phase();
             }
         }
     }
