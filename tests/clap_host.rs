@@ -285,3 +285,226 @@ fn state_bytes(json: &serde_json::Value) -> Vec<u8> {
     bytes.extend_from_slice(&body);
     bytes
 }
+
+/// The CLAP 1.2 latency rule (`ext/latency.h`): the latency may change only while the plugin
+/// is deactivated or inside `activate()`; an active plugin asks for a restart. clap-validator
+/// checks it by changing parameters and deactivating before the host's main thread has run
+/// the plugin's callbacks, which is what this does.
+#[test]
+fn latency_changes_only_inside_activate() {
+    let mut plugin = load();
+    // Parameter events while deactivated, without cookies.
+    let window_size = clap_param_id("window_size");
+    let size_4096 = plugin.text_to_value(window_size, "4096");
+    plugin.flush_params(&[(window_size, size_4096)]);
+    assert_eq!(plugin.param_value(window_size), size_4096);
+
+    // The latency of those settings is known when the plugin is activated: no restart.
+    plugin.activate(48_000.0, 512);
+    assert_eq!(plugin.latency(), 4095 + 2048);
+    plugin.process(&vec![vec![0.0; 2048]; 2], &[512], &[]);
+    assert!(
+        !plugin.take_restart_request(),
+        "a restart was asked for right after activation"
+    );
+
+    // A change while active, and the host deactivates before its main thread gets to the
+    // plugin's callback.
+    plugin.service_while_processing = false;
+    let change = plugin.change(100, "window_size", "1024");
+    plugin.process(&vec![vec![0.0; 4096]; 2], &[64, 512, 7], &[change]);
+    plugin.deactivate();
+    for _ in 0..50 {
+        plugin.service_main_thread();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    plugin.service_while_processing = true;
+    assert_eq!(
+        plugin.latency_changes_outside_activate(),
+        0,
+        "clap_host_latency.changed() called outside activate"
+    );
+    plugin.activate(48_000.0, 512);
+    assert_eq!(plugin.latency(), 1023 + 512);
+    assert!(
+        plugin.take_latency_changed(),
+        "the new latency was not announced in activate"
+    );
+
+    // The same while the host's main thread keeps up: a restart request, never `changed()`.
+    let change = plugin.change(10, "padding", "4");
+    plugin.process(&vec![vec![0.0; 4096]; 2], &[256], &[change]);
+    assert!(plugin.take_restart_request(), "no restart requested");
+    plugin.restart();
+    assert_eq!(plugin.latency(), 1023 + 1536);
+    assert_eq!(plugin.latency_changes_outside_activate(), 0);
+}
+
+#[test]
+fn state_round_trips_exactly_and_bad_state_is_refused() {
+    let mut original = load();
+    let changes: Vec<(u32, f64)> = [("threshold", "-12"), ("mode", "binary"), ("floor", "-50")]
+        .iter()
+        .map(|(id, text)| {
+            let param_id = clap_param_id(id);
+            (param_id, original.text_to_value(param_id, text))
+        })
+        .collect();
+    original.flush_params(&changes);
+    let state = original.save_state();
+
+    let mut restored = load();
+    assert!(restored.load_state(&state));
+    assert_eq!(restored.save_state(), state, "save after load differs");
+
+    // Random bytes, a truncated state and an empty one: refused, no crash, state kept.
+    let mut seed = 12345u64;
+    let random: Vec<u8> = (0..500)
+        .map(|_| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            (seed >> 56) as u8
+        })
+        .collect();
+    for bad in [&random[..], &state[..state.len() / 2], &[]] {
+        assert!(!restored.load_state(bad), "bad state accepted");
+    }
+    assert_eq!(
+        restored.save_state(),
+        state,
+        "a refused load changed the state"
+    );
+}
+
+/// A host splits blocks wherever it likes (here 1 to 64 samples) and sends parameter events
+/// inside them; the plugin splits at the events itself. The output must be the same as that
+/// of large blocks carrying the same events.
+#[test]
+fn output_does_not_depend_on_how_the_host_splits_blocks() {
+    let mut plugin = load();
+    let input = noise(2, 96_000, 0.3, 21);
+    let changes = [
+        plugin.change(5_000, "threshold", "12"),
+        plugin.change(20_011, "floor", "-45"),
+        plugin.change(31_337, "mode", "binary"),
+        plugin.change(40_000, "bypass", "on"),
+        plugin.change(47_003, "bypass", "off"),
+        plugin.change(55_555, "threshold", "-3"),
+        plugin.change(70_001, "mode", "lsa"),
+    ];
+    plugin.activate(48_000.0, 1024);
+    let unsplit = plugin.process(&input, &[1024], &changes);
+    plugin.deactivate();
+
+    let mut seed = 99u64;
+    let sizes: Vec<usize> = (0..4000)
+        .map(|_| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            1 + (seed >> 58) as usize
+        })
+        .collect();
+    plugin.activate(48_000.0, 1024);
+    let split = plugin.process(&input, &sizes, &changes);
+    for (a, b) in unsplit.iter().zip(&split) {
+        assert_eq!(
+            max_abs_difference(a, b),
+            0.0,
+            "split blocks sound different"
+        );
+    }
+}
+
+/// Energy in dB of `signal` between `low_hz` and `high_hz` at 48 kHz (mean periodogram).
+fn band_energy_db(signal: &[f32], low_hz: f32, high_hz: f32) -> f32 {
+    const SIZE: usize = 4096;
+    let mut planner = realfft::RealFftPlanner::<f32>::new();
+    let fft = planner.plan_fft_forward(SIZE);
+    let mut spectrum = fft.make_output_vec();
+    let bin_hz = 48_000.0 / SIZE as f32;
+    let mut total = 0.0f64;
+    for chunk in signal.chunks_exact(SIZE) {
+        let mut frame = chunk.to_vec();
+        fft.process(&mut frame, &mut spectrum).unwrap();
+        for (bin, value) in spectrum.iter().enumerate() {
+            let hz = bin as f32 * bin_hz;
+            if hz >= low_hz && hz < high_hz {
+                total += value.norm_sqr() as f64;
+            }
+        }
+    }
+    (10.0 * total.max(1e-300).log10()) as f32
+}
+
+/// What a host that never re-activates (pedalboard, a standalone) does to the noise
+/// reference: digital silence before the noise, and window sizes changed mid-stream. Each
+/// must cut like a fresh instance, across the whole spectrum, within 3 dB.
+#[test]
+fn adaptive_floor_survives_silence_and_window_changes_without_reactivation() {
+    let rate = 48_000usize;
+    let steady = noise(2, 8 * rate, 0.3, 5);
+    let bands = [
+        (100.0, 2_000.0),
+        (2_000.0, 8_000.0),
+        (8_000.0, 13_000.0),
+        (13_000.0, 23_000.0),
+    ];
+    let measured = |output: &[Vec<f32>], input: &[Vec<f32>], from: usize, latency: usize| {
+        bands.map(|(low, high)| {
+            band_energy_db(&input[0][from..input[0].len() - latency], low, high)
+                - band_energy_db(&output[0][from + latency..], low, high)
+        })
+    };
+
+    let mut fresh = load();
+    fresh.activate(48_000.0, 1024);
+    let latency = fresh.latency() as usize;
+    let reference = measured(
+        &fresh.process(&steady, &[1024], &[]),
+        &steady,
+        3 * rate,
+        latency,
+    );
+    for cut in reference {
+        assert!(cut > 10.0, "the defaults cut steady noise: {reference:?}");
+    }
+
+    // Two seconds of digital silence first.
+    let mut plugin = load();
+    plugin.activate(48_000.0, 1024);
+    let mut late: Vec<Vec<f32>> = steady.clone();
+    for channel in &mut late {
+        channel[..2 * rate].fill(0.0);
+    }
+    let cuts = measured(
+        &plugin.process(&late, &[1024], &[]),
+        &late,
+        5 * rate,
+        latency,
+    );
+    for (cut, expected) in cuts.iter().zip(reference) {
+        assert!(
+            (cut - expected).abs() < 3.0,
+            "after silence {cuts:?}, fresh {reference:?}"
+        );
+    }
+
+    // 256 -> 512 -> 2048 mid-stream, no re-activation (latency as for 2048 afterwards).
+    let mut plugin = load();
+    let window_size = clap_param_id("window_size");
+    let size_256 = plugin.text_to_value(window_size, "256");
+    plugin.flush_params(&[(window_size, size_256)]);
+    plugin.activate(48_000.0, 1024);
+    let changes = [
+        plugin.change(rate, "window_size", "512"),
+        plugin.change(2 * rate, "window_size", "2048"),
+    ];
+    let output = plugin.process(&steady, &[1024], &changes);
+    let cuts = measured(&output, &steady, 4 * rate, latency);
+    for (cut, expected) in cuts.iter().zip(reference) {
+        assert!(
+            (cut - expected).abs() < 3.0,
+            "after 256 -> 512 -> 2048 {cuts:?}, fresh {reference:?}"
+        );
+    }
+}

@@ -11,7 +11,7 @@
 
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use clack_host::events::event_types::ParamValueEvent;
@@ -186,10 +186,14 @@ unsafe extern "C" fn host_latency_changed(host: *const clap_host) {
     // SAFETY: the plugin calls this with the `clap_host` clack made for a `TestHost`.
     unsafe {
         HostWrapper::<TestHost>::handle(host, |wrapper| {
-            wrapper
-                .shared()
-                .latency_changed
-                .store(true, Ordering::SeqCst);
+            let shared = wrapper.shared();
+            shared.latency_changed.store(true, Ordering::SeqCst);
+            // CLAP 1.2: `changed()` is [main-thread & being-activated].
+            if !shared.activating.load(Ordering::SeqCst) {
+                shared
+                    .latency_changed_outside_activate
+                    .fetch_add(1, Ordering::SeqCst);
+            }
             Ok(())
         });
     }
@@ -207,6 +211,10 @@ pub struct HostShared {
     pub process_requested: AtomicBool,
     /// The plugin called `clap_host_latency.changed()`.
     pub latency_changed: AtomicBool,
+    /// The host is inside `clap_plugin.activate()`.
+    pub activating: AtomicBool,
+    /// Calls of `clap_host_latency.changed()` outside `activate()`: each breaks the protocol.
+    pub latency_changed_outside_activate: AtomicU32,
 }
 
 impl SharedHandler<'_> for HostShared {
@@ -261,6 +269,9 @@ pub struct Plugin {
     sample_rate: f64,
     max_block: u32,
     num_channels: usize,
+    /// Whether the host's main thread runs the plugin's callbacks while audio is processed
+    /// (as a DAW's GUI thread does); when off, they run only after `process` returns.
+    pub service_while_processing: bool,
 }
 
 impl Plugin {
@@ -315,6 +326,7 @@ impl Plugin {
             sample_rate: 0.0,
             max_block: 0,
             num_channels: 2,
+            service_while_processing: true,
         }
     }
 
@@ -436,6 +448,8 @@ impl Plugin {
     /// Activates for stereo at `sample_rate` with blocks of up to `max_block` samples.
     pub fn activate(&mut self, sample_rate: f64, max_block: u32) {
         assert!(self.processor.is_none(), "already active");
+        self.instance
+            .access_shared_handler(|shared| shared.activating.store(true, Ordering::SeqCst));
         let processor = self
             .instance
             .activate(
@@ -447,6 +461,8 @@ impl Plugin {
                 },
             )
             .expect("activating the plugin");
+        self.instance
+            .access_shared_handler(|shared| shared.activating.store(false, Ordering::SeqCst));
         self.processor = Some(processor.into());
         self.sample_rate = sample_rate;
         self.max_block = max_block;
@@ -481,6 +497,49 @@ impl Plugin {
     /// Takes the flag the plugin set through `clap_host_latency.changed()`.
     pub fn take_latency_changed(&mut self) -> bool {
         self.shared_flag(|shared| &shared.latency_changed)
+    }
+
+    /// How often the plugin called `clap_host_latency.changed()` outside `activate()`.
+    pub fn latency_changes_outside_activate(&self) -> u32 {
+        self.instance.access_shared_handler(|shared| {
+            shared
+                .latency_changed_outside_activate
+                .load(Ordering::SeqCst)
+        })
+    }
+
+    /// Whether the plugin is active.
+    pub fn is_active(&self) -> bool {
+        self.processor.is_some()
+    }
+
+    /// Sends parameter changes through `clap_plugin_params.flush()`, as a host does while the
+    /// plugin is deactivated (no process call to carry them). Main thread.
+    pub fn flush_params(&mut self, changes: &[(u32, f64)]) {
+        let mut events = EventBuffer::new();
+        for &(param_id, value) in changes {
+            // No cookie: a host need not use the ones the plugin offers.
+            events.push(&ParamValueEvent::new(
+                0,
+                ClapId::new(param_id),
+                Pckn::match_all(),
+                value,
+            ));
+        }
+        let mut output_events = EventBuffer::new();
+        let handle = self.instance.plugin_handle();
+        let raw = handle.use_extension(&self.params.0);
+        let input = events.as_input();
+        let mut output = output_events.as_output();
+        // SAFETY: main thread, plugin deactivated; both event lists outlive the call.
+        unsafe {
+            raw.flush.unwrap()(
+                handle.as_raw_ptr().cast(),
+                input.as_raw() as *const _ as *const c_void,
+                output.as_raw_mut() as *mut _ as *const c_void,
+            )
+        };
+        self.service_main_thread();
     }
 
     /// Runs the plugin's main-thread callback if it asked for one.
@@ -586,14 +645,18 @@ impl Plugin {
             });
             // Meanwhile, be the host's main thread.
             while !audio_thread.is_finished() {
-                self.service_main_thread();
+                if self.service_while_processing {
+                    self.service_main_thread();
+                }
                 std::thread::sleep(Duration::from_millis(1));
             }
             let (processor, output) = audio_thread.join().expect("the audio thread panicked");
             self.processor = Some(processor);
             output
         });
-        self.service_main_thread();
+        if self.service_while_processing {
+            self.service_main_thread();
+        }
         output
     }
 }
