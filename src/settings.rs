@@ -184,7 +184,7 @@ pub const PARAMS: &[ParamSpec] = &[
         id: "threshold",
         name: "Threshold",
         kind: float(-140.0, 20.0, "dB"),
-        default: 2.0,
+        default: 0.0,
         help: "bins below it are reduced; dBFS, or dB above the noise floor / print",
     },
     ParamSpec {
@@ -265,14 +265,14 @@ pub const PARAMS: &[ParamSpec] = &[
         id: "attack",
         name: "Attack",
         kind: float(0.0, 500.0, "ms"),
-        default: 5.0,
+        default: 0.0,
         help: "time for a bin's gain to open",
     },
     ParamSpec {
         id: "release",
         name: "Release",
         kind: float(0.0, 2000.0, "ms"),
-        default: 60.0,
+        default: 10.0,
         help: "time for a bin's gain to close",
     },
     ParamSpec {

@@ -53,9 +53,8 @@ const SPEECH_SNR: f32 = 31.622_776;
 /// mean (-0.90 dB, solved numerically; the unit test measures it), so the estimate is scaled
 /// by the inverse.
 const FIXED_POINT_BIAS: f32 = 1.0 / 0.812_267;
-/// Time constant of the noise power smoothing. The paper's 0.8 per 16 ms frame is 72 ms;
-/// a little longer halves the estimate's spread across bins (a steadier threshold) and still
-/// follows a background that moves by 15 dB within a second.
+/// Time constant of the noise power smoothing. The paper's 0.8 per 16 ms frame is 72 ms; a
+/// little longer halves the estimate's spread across bins (a steadier reference).
 const NOISE_SMOOTHING_S: f32 = 0.15;
 /// The noise smoothing spans at least this many hops.
 const NOISE_SMOOTHING_HOPS: f32 = 10.0;
@@ -127,12 +126,13 @@ impl NoiseTracker {
         let mut heard_bins = 0usize;
         let mut stagnant_bins = 0usize;
         let mut likely_speech_bins = 0usize;
-        for bin in 0..bins {
-            let density = densities[bin];
-            let noise = &mut self.noise[bin];
-            let mean = &mut self.mean[bin];
-            let presence = &mut self.presence[bin];
-            let heard = &mut self.heard[bin];
+        let state = self
+            .noise
+            .iter_mut()
+            .zip(&mut self.mean)
+            .zip(&mut self.presence)
+            .zip(&mut self.heard);
+        for (&density, (((noise, mean), presence), heard)) in densities.iter().zip(state) {
             if density <= silence || density.is_nan() {
                 *heard = 0;
                 continue;
@@ -359,7 +359,7 @@ mod tests {
         }
         let db = mean_db(&tracker, 128);
         assert!(db.abs() < 1.5, "one second after +60 dB: {db:.2} dB");
-        // Falling is followed within a second: 1 s is 6.7 smoothing times of 0.15 s.
+        // Falling is followed within a second: 1 s is 6.7 smoothing times of 150 ms.
         for _ in 0..100 {
             tracker.update(&periodogram(0.01, 128, &mut seed), SILENCE, FRAME_S);
         }

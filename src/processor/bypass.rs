@@ -73,7 +73,8 @@ impl Bypass {
                     (amount - self.step).max(0.0)
                 };
                 let dry = ring[delayed.wrapping_add(i) % RING];
-                *sample += amount * (dry - *sample);
+                // Exactly the dry sample once fully bypassed.
+                *sample = amount * dry + (1.0 - amount) * *sample;
             }
         }
         self.amount = amount;
@@ -102,7 +103,7 @@ mod tests {
         // Switch back on: a 10-sample linear fade from dry to processed (zeros).
         let mut piece: Vec<f32> = (100..120).map(|i| i as f32).collect();
         bypass.write(&[&mut piece[..]]);
-        let mut wet = vec![0.0; 20];
+        let mut wet = [0.0; 20];
         bypass.mix(&mut [&mut wet[..]], 7, false);
         for (i, value) in wet.iter().enumerate() {
             let dry = (100 + i - 7) as f32;

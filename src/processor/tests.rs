@@ -433,7 +433,7 @@ fn silence_gaps_and_quiet_lead_ins_do_not_stop_the_adaptive_floor() {
 
     // A one-second gap of digital silence mid-stream.
     let (mut signal, _) = noise_after(Vec::new(), 4.0, 31);
-    signal.extend(std::iter::repeat(0.0).take(second));
+    signal.extend(std::iter::repeat_n(0.0, second));
     let (rest, _) = noise_after(Vec::new(), 6.0, 32);
     let restart = signal.len();
     signal.extend(rest);
@@ -517,5 +517,63 @@ fn window_changes_mid_stream_behave_like_a_fresh_instance_across_the_spectrum() 
                 i - f
             );
         }
+    }
+}
+
+#[test]
+fn bypass_is_the_input_delayed_and_switching_never_steps() {
+    let second = RATE as usize;
+    // A 440 Hz tone plus noise, so the mask changes the signal while active.
+    let input: Vec<f32> = noise(3 * second, 51)
+        .iter()
+        .enumerate()
+        .map(|(i, n)| 0.5 * (std::f32::consts::TAU * 440.0 * i as f32 / RATE).sin() + 0.2 * n)
+        .collect();
+    let on = Settings {
+        bypass: true,
+        ..Settings::default()
+    };
+    let off = Settings::default();
+    let latency = Processor::new(1, RATE, off).latency_samples();
+    // Bypass from 1 s to 2 s, switched inside host blocks of 333 samples.
+    let switches = [(second, on), (2 * second, off)];
+    let mut processor = Processor::new(1, RATE, off);
+    let mut output = input.clone();
+    let mut pending = switches.iter().peekable();
+    let mut pos = 0;
+    while pos < output.len() {
+        let mut end = (pos + 333).min(output.len());
+        if let Some((at, settings)) = pending.peek() {
+            if *at <= end {
+                end = *at;
+                processor.process(&mut [&mut output[pos..end]]);
+                processor.set_settings(settings);
+                pending.next();
+                pos = end;
+                continue;
+            }
+        }
+        processor.process(&mut [&mut output[pos..end]]);
+        pos = end;
+    }
+    // Fully bypassed (after the 10 ms fade): exactly the input, delayed by the latency.
+    let fade = (0.01 * RATE) as usize;
+    for t in second + fade..2 * second {
+        assert_eq!(output[t], input[t - latency], "sample {t}");
+    }
+    // No step between neighbouring samples larger than the signal's own largest step.
+    let largest_step = |x: &[f32]| {
+        x.windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0, f32::max)
+    };
+    let own = largest_step(&input);
+    for edge in [second, 2 * second] {
+        let around = &output[edge - fade..edge + 2 * fade];
+        let step = largest_step(around);
+        assert!(
+            step <= own,
+            "switch at {edge}: step {step} against the signal's {own}"
+        );
     }
 }

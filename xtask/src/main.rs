@@ -53,12 +53,26 @@ const DEBIAN_PACKAGES: &[&str] = &[
     "libvulkan1",
 ];
 
+/// Debian packages installed without their recommendations: Ardour (a real DAW, headless
+/// through `ardour7-lua`, for `tests/daw/ardour.sh`) would otherwise bring a video timeline
+/// with ffmpeg, about 100 MB more.
+const DEBIAN_PACKAGES_NO_RECOMMENDS: &[&str] = &["ardour"];
+
 /// Python packages the host tests use: pedalboard loads the bundled VST3, noisereduce is the
-/// reference denoiser for the quality comparison, the rest read, write and measure audio.
-const PYTHON_PACKAGES: &[&str] = &["pedalboard", "numpy", "noisereduce", "soundfile", "scipy"];
+/// reference denoiser for the quality comparison, pesq and pystoi score it
+/// (`scripts/eval_denoise.py`), the rest read, write and measure audio.
+const PYTHON_PACKAGES: &[&str] = &[
+    "pedalboard",
+    "numpy",
+    "noisereduce",
+    "soundfile",
+    "scipy",
+    "pesq",
+    "pystoi",
+];
 
 /// The import names of [`PYTHON_PACKAGES`], to check whether the venv is already complete.
-const PYTHON_IMPORTS: &str = "pedalboard, numpy, noisereduce, soundfile, scipy";
+const PYTHON_IMPORTS: &str = "pedalboard, numpy, noisereduce, soundfile, scipy, pesq, pystoi";
 
 /// The Python virtual environment, relative to the workspace root.
 const VENV_DIR: &str = ".venv";
@@ -183,7 +197,7 @@ fn setup() -> Result<()> {
     if missing.is_empty() {
         eprintln!(
             "setup: all {} required Debian packages are installed",
-            DEBIAN_PACKAGES.len()
+            DEBIAN_PACKAGES.len() + DEBIAN_PACKAGES_NO_RECOMMENDS.len()
         );
         return Ok(());
     }
@@ -202,12 +216,21 @@ fn setup() -> Result<()> {
             .arg("update")
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )?;
-    run_command(
-        Command::new("apt-get")
-            .args(["install", "-y"])
-            .args(&missing)
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )?;
+    let (plain, lean): (Vec<&str>, Vec<&str>) = missing
+        .iter()
+        .partition(|package| !DEBIAN_PACKAGES_NO_RECOMMENDS.contains(package));
+    for (packages, extra) in [(plain, None), (lean, Some("--no-install-recommends"))] {
+        if packages.is_empty() {
+            continue;
+        }
+        run_command(
+            Command::new("apt-get")
+                .args(["install", "-y"])
+                .args(extra)
+                .args(&packages)
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        )?;
+    }
 
     let still_missing = missing_debian_packages()?;
     if still_missing.is_empty() {
@@ -227,6 +250,7 @@ fn missing_debian_packages() -> Result<Vec<&'static str>> {
     let output = Command::new("dpkg-query")
         .args(["-W", "-f=${Package} ${db:Status-Abbrev}\\n"])
         .args(DEBIAN_PACKAGES)
+        .args(DEBIAN_PACKAGES_NO_RECOMMENDS)
         .output()
         .map_err(|e| format!("could not run dpkg-query (is this Debian or Ubuntu?): {e}"))?;
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -240,6 +264,7 @@ fn missing_debian_packages() -> Result<Vec<&'static str>> {
         .collect();
     Ok(DEBIAN_PACKAGES
         .iter()
+        .chain(DEBIAN_PACKAGES_NO_RECOMMENDS)
         .copied()
         .filter(|package| !installed.contains(package))
         .collect())
@@ -434,6 +459,18 @@ fn test_steps() -> Result<()> {
     } else {
         eprintln!("test: skipping the realtime tests, tests/realtime.rs does not exist");
     }
+    // A real DAW: Ardour loads the VST3 bundle, automates, exports, reopens the session and
+    // renders at three buffer sizes (about 40 s).
+    let bundle = target_dir()
+        .join("bundled")
+        .join(format!("{BUNDLE_NAME}.vst3"));
+    run_command(
+        Command::new("bash")
+            .arg("tests/daw/ardour.sh")
+            .arg(&bundle)
+            .arg(target_dir().join("daw-ardour"))
+            .env(PYTHON_ENV_VAR, &python),
+    )?;
     // Benchmarks take minutes and their numbers mean little on a shared CI machine. They are
     // type-checked by `clippy --all-targets` above; `cargo bench --no-run` would also build
     // every dev-dependency (wgpu included) a second time in release, for nothing more.

@@ -179,6 +179,9 @@ pub(crate) unsafe fn deserialize_object<P: Plugin>(
                         );
                     }
                 }
+                // Only read by the debug-build warning: a release build of this path
+                // dependency would otherwise warn (registry builds cap lints).
+                #[cfg_attr(not(debug_assertions), allow(unused_variables))]
                 (param_ptr, param_value) => {
                     #[cfg(debug_assertions)]
                     crate::nice_warn!(
