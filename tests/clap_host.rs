@@ -393,7 +393,8 @@ fn output_does_not_depend_on_how_the_host_splits_blocks() {
     ];
     plugin.activate(48_000.0, 1024);
     let unsplit = plugin.process(&input, &[1024], &changes);
-    plugin.deactivate();
+    // A new instance: this one's parameters are where the automation left them.
+    let mut plugin = load();
 
     let mut seed = 99u64;
     let sizes: Vec<usize> = (0..4000)

@@ -3,6 +3,7 @@
 //! compensation and switching never clicks.
 
 use crate::config::{BYPASS_FADE_S, MAX_LATENCY, MAX_PIECE};
+use crate::stft::sanitized;
 
 /// Ring size: a power of two that holds the longest latency plus one piece.
 const RING: usize = (MAX_LATENCY + MAX_PIECE).next_power_of_two();
@@ -42,14 +43,21 @@ impl Bypass {
         self.amount = if bypassed { 1.0 } else { 0.0 };
     }
 
-    /// Remembers the dry input of a piece (at most `MAX_PIECE` samples), before processing.
+    /// Remembers the dry input of a piece (at most `MAX_PIECE` samples), before processing;
+    /// NaN, infinities and denormals are kept as silence.
     pub fn write(&mut self, channels: &[&mut [f32]]) {
         for (ring, channel) in self.rings.iter_mut().zip(channels) {
             debug_assert!(channel.len() <= MAX_PIECE);
             let start = self.time % RING;
             let first = channel.len().min(RING - start);
-            ring[start..start + first].copy_from_slice(&channel[..first]);
-            ring[..channel.len() - first].copy_from_slice(&channel[first..]);
+            // As the engine keeps it: the crossfade would be NaN even at weight zero.
+            let sanitize = |to: &mut [f32], from: &[f32]| {
+                for (slot, &sample) in to.iter_mut().zip(from) {
+                    *slot = sanitized(sample);
+                }
+            };
+            sanitize(&mut ring[start..start + first], &channel[..first]);
+            sanitize(&mut ring[..channel.len() - first], &channel[first..]);
         }
     }
 

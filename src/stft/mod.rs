@@ -283,14 +283,7 @@ impl Stft {
                         .iter_mut()
                         .zip(source)
                     {
-                        // Non-finite input would spread through every bin of every frame
-                        // that holds it, and denormals slow every later frame down:
-                        // silence both here so the state recovers within one window.
-                        *slot = if sample.abs() >= 1e-30 && sample.is_finite() {
-                            sample
-                        } else {
-                            0.0
-                        };
+                        *slot = sanitized(sample);
                     }
                 }
             }
@@ -378,6 +371,17 @@ impl Stft {
                 }
             }
         }
+    }
+}
+
+/// A sample as the engine keeps it. Non-finite input would spread through every bin of every
+/// frame that holds it, and denormals slow every later frame down: both become silence, so
+/// the state recovers within one window.
+pub fn sanitized(sample: f32) -> f32 {
+    if sample.abs() >= 1e-30 && sample.is_finite() {
+        sample
+    } else {
+        0.0
     }
 }
 
