@@ -3,12 +3,14 @@
 //! measured in the same run. Prints the ratio (engine / bare FFTs) per padding, and the
 //! whole processor at its defaults against the same baseline.
 //!
-//! Planning and allocation happen outside the timed loops.
+//! Planning and allocation happen outside the timed loops. Every iteration gets fresh input
+//! (`iter_batched` copies one second of noise in, untimed): a gate run in place on its own
+//! output would soon be timing digital silence.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, Criterion};
+use criterion::{criterion_group, BatchSize, Criterion};
 use realfft::num_complex::Complex;
 use realfft::RealFftPlanner;
 use spectral_mask::analysis;
@@ -31,6 +33,11 @@ fn noise(len: usize, seed: u32) -> Vec<f32> {
             (state as f32 / u32::MAX as f32) - 0.5
         })
         .collect()
+}
+
+/// One second of fresh stereo noise, for `iter_batched`'s untimed setup.
+fn fresh_second() -> Vec<Vec<f32>> {
+    vec![noise(SAMPLE_RATE, 1), noise(SAMPLE_RATE, 2)]
 }
 
 /// One second of stereo audio through `process`, in host-sized blocks.
@@ -56,13 +63,17 @@ fn bench_engine(c: &mut Criterion) {
         let mut planner = RealFftPlanner::<f32>::new();
         let forward = planner.plan_fft_forward(m);
         let inverse = planner.plan_fft_inverse(m);
-        let mut time = noise(m, 3);
+        let source = noise(m, 3);
+        let mut time = source.clone();
         let mut spectrum = vec![Complex::default(); m / 2 + 1];
         let mut scratch =
             vec![Complex::default(); forward.get_scratch_len().max(inverse.get_scratch_len())];
         group.bench_function(format!("realfft_P{padding}"), |b| {
             b.iter(|| {
                 for _ in 0..transforms {
+                    // Fresh input each transform (the engine copies its frame in too); an
+                    // unnormalised round trip in place would grow by M a pass, to infinity.
+                    time.copy_from_slice(&source);
                     forward
                         .process_with_scratch(&mut time, &mut spectrum, &mut scratch)
                         .unwrap();
@@ -77,12 +88,15 @@ fn bench_engine(c: &mut Criterion) {
         });
 
         let mut stft = Stft::new(CHANNELS, config);
-        let mut buffers = vec![noise(SAMPLE_RATE, 1), noise(SAMPLE_RATE, 2)];
         group.bench_function(format!("engine_P{padding}"), |b| {
-            b.iter(|| {
-                one_second(&mut buffers, |channels| stft.process(channels, |_| {}));
-                black_box(&buffers);
-            })
+            b.iter_batched(
+                fresh_second,
+                |mut buffers| {
+                    one_second(&mut buffers, |channels| stft.process(channels, |_| {}));
+                    buffers
+                },
+                BatchSize::LargeInput,
+            )
         });
 
         let settings = Settings {
@@ -92,10 +106,14 @@ fn bench_engine(c: &mut Criterion) {
         };
         let mut processor = Processor::new(CHANNELS, SAMPLE_RATE as f32, settings);
         group.bench_function(format!("processor_P{padding}"), |b| {
-            b.iter(|| {
-                one_second(&mut buffers, |channels| processor.process(channels));
-                black_box(&buffers);
-            })
+            b.iter_batched(
+                fresh_second,
+                |mut buffers| {
+                    one_second(&mut buffers, |channels| processor.process(channels));
+                    buffers
+                },
+                BatchSize::LargeInput,
+            )
         });
     }
     group.finish();
@@ -107,30 +125,38 @@ fn bench_editor(c: &mut Criterion) {
     let mut group = c.benchmark_group("stft");
     group.measurement_time(Duration::from_secs(3));
     group.sample_size(20);
-    let mut buffers = vec![noise(SAMPLE_RATE, 1), noise(SAMPLE_RATE, 2)];
     let sample_rate = SAMPLE_RATE as f32;
     let (mut publisher, mut reader) = analysis::channel(analysis::DEFAULT_CAPACITY);
     reader.set_editor_open(true);
     let mut processor = Processor::new(CHANNELS, sample_rate, Settings::default());
     group.bench_function("editor_open", |b| {
-        b.iter(|| {
-            one_second(&mut buffers, |channels| {
-                processor.process_observed(channels, |view| publisher.publish(view, sample_rate))
-            });
-            // The editor drains at 60 fps; here once a second, so the queue also
-            // exercises its drop path.
-            reader.drain(|column| {
-                black_box(column);
-            });
-            black_box(&buffers);
-        })
+        b.iter_batched(
+            fresh_second,
+            |mut buffers| {
+                one_second(&mut buffers, |channels| {
+                    processor
+                        .process_observed(channels, |view| publisher.publish(view, sample_rate))
+                });
+                // The editor drains at 60 fps; here once a second, so the queue also
+                // exercises its drop path.
+                reader.drain(|column| {
+                    black_box(column);
+                });
+                buffers
+            },
+            BatchSize::LargeInput,
+        )
     });
     let mut processor = Processor::new(CHANNELS, sample_rate, Settings::default());
     group.bench_function("editor_closed", |b| {
-        b.iter(|| {
-            one_second(&mut buffers, |channels| processor.process(channels));
-            black_box(&buffers);
-        })
+        b.iter_batched(
+            fresh_second,
+            |mut buffers| {
+                one_second(&mut buffers, |channels| processor.process(channels));
+                buffers
+            },
+            BatchSize::LargeInput,
+        )
     });
     group.finish();
 }
