@@ -10,7 +10,8 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, BatchSize, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, BatchSize, BenchmarkGroup, Criterion};
 use realfft::num_complex::Complex;
 use realfft::RealFftPlanner;
 use spectral_mask::analysis;
@@ -38,6 +39,20 @@ fn noise(len: usize, seed: u32) -> Vec<f32> {
 /// One second of fresh stereo noise, for `iter_batched`'s untimed setup.
 fn fresh_second() -> Vec<Vec<f32>> {
     vec![noise(SAMPLE_RATE, 1), noise(SAMPLE_RATE, 2)]
+}
+
+/// One second of fresh stereo noise through `processor` per iteration.
+fn bench_processor(group: &mut BenchmarkGroup<WallTime>, name: &str, processor: &mut Processor) {
+    group.bench_function(name, |b| {
+        b.iter_batched(
+            fresh_second,
+            |mut buffers| {
+                one_second(&mut buffers, |channels| processor.process(channels));
+                buffers
+            },
+            BatchSize::LargeInput,
+        )
+    });
 }
 
 /// One second of stereo audio through `process`, in host-sized blocks.
@@ -105,16 +120,7 @@ fn bench_engine(c: &mut Criterion) {
             ..Settings::default()
         };
         let mut processor = Processor::new(CHANNELS, SAMPLE_RATE as f32, settings);
-        group.bench_function(format!("processor_P{padding}"), |b| {
-            b.iter_batched(
-                fresh_second,
-                |mut buffers| {
-                    one_second(&mut buffers, |channels| processor.process(channels));
-                    buffers
-                },
-                BatchSize::LargeInput,
-            )
-        });
+        bench_processor(&mut group, &format!("processor_P{padding}"), &mut processor);
     }
     group.finish();
 }
@@ -148,16 +154,7 @@ fn bench_editor(c: &mut Criterion) {
         )
     });
     let mut processor = Processor::new(CHANNELS, sample_rate, Settings::default());
-    group.bench_function("editor_closed", |b| {
-        b.iter_batched(
-            fresh_second,
-            |mut buffers| {
-                one_second(&mut buffers, |channels| processor.process(channels));
-                buffers
-            },
-            BatchSize::LargeInput,
-        )
-    });
+    bench_processor(&mut group, "editor_closed", &mut processor);
     group.finish();
 }
 

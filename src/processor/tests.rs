@@ -577,3 +577,27 @@ fn bypass_is_the_input_delayed_and_switching_never_steps() {
         );
     }
 }
+
+#[test]
+fn frames_aligned_to_the_timeline_do_not_depend_on_how_long_the_processor_idled() {
+    // A host runs a varying number of silent cycles before its transport starts at 0 (Ardour
+    // before an export); aligned to the timeline, the render of the passage is the same.
+    let signal: Vec<f32> = noise(3 * RATE as usize, 61).iter().map(|x| x * 0.25).collect();
+    let render_after_idling = |idle: usize| {
+        let mut processor = Processor::new(1, RATE, Settings::default());
+        let mut silence = vec![0.0; idle];
+        for block in silence.chunks_mut(64) {
+            processor.process(&mut [block]);
+        }
+        processor.align_to_timeline(0);
+        let mut output = signal.clone();
+        for block in output.chunks_mut(64) {
+            processor.process(&mut [block]);
+        }
+        output
+    };
+    let reference = render_after_idling(RATE as usize);
+    for idle in [RATE as usize + 64, RATE as usize + 320, 2 * RATE as usize + 448] {
+        assert_eq!(render_after_idling(idle), reference, "idle {idle}");
+    }
+}
