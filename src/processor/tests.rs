@@ -582,7 +582,10 @@ fn bypass_is_the_input_delayed_and_switching_never_steps() {
 fn frames_aligned_to_the_timeline_do_not_depend_on_how_long_the_processor_idled() {
     // A host runs a varying number of silent cycles before its transport starts at 0 (Ardour
     // before an export); aligned to the timeline, the render of the passage is the same.
-    let signal: Vec<f32> = noise(3 * RATE as usize, 61).iter().map(|x| x * 0.25).collect();
+    let signal: Vec<f32> = noise(3 * RATE as usize, 61)
+        .iter()
+        .map(|x| x * 0.25)
+        .collect();
     let render_after_idling = |idle: usize| {
         let mut processor = Processor::new(1, RATE, Settings::default());
         let mut silence = vec![0.0; idle];
@@ -597,7 +600,11 @@ fn frames_aligned_to_the_timeline_do_not_depend_on_how_long_the_processor_idled(
         output
     };
     let reference = render_after_idling(RATE as usize);
-    for idle in [RATE as usize + 64, RATE as usize + 320, 2 * RATE as usize + 448] {
+    for idle in [
+        RATE as usize + 64,
+        RATE as usize + 320,
+        2 * RATE as usize + 448,
+    ] {
         assert_eq!(render_after_idling(idle), reference, "idle {idle}");
     }
 }
