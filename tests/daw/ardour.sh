@@ -322,7 +322,19 @@ if __name__ == "__main__":
         print(f"BAD {type(e).__name__}: {e}")
 EOF_PY
 
-ardour() { # LOG, then env assignments: one ardour7-lua process
+ardour() { # LOG, then env assignments: one render, tried up to three times
+  # Ardour 7.3's own heap corruption sometimes kills it before a render is written (its
+  # bundled plugins too): that is the DAW's crash, not a verdict on the plugin, so try again.
+  local attempt
+  for attempt in 1 2 3; do
+    ardour_once "$@"
+    grep -q '^DONE' "$OUT/$1.log" && return
+    cp "$OUT/$1.log" "$OUT/$1.attempt$attempt.log"
+    # A render starts from the pristine session; the reopened one is the one "main" saved.
+    [ -f "$OUT/t.ardour.pristine" ] && [ "$1" != reload ] && pristine
+  done
+}
+ardour_once() { # LOG, then env assignments: one ardour7-lua process
   local log=$1; shift
   : > "$OUT/$log.log"
   ( # in a subshell, so that a crash is reported in the log rather than on the terminal
