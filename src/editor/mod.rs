@@ -23,9 +23,6 @@ pub use view::{draw, SpectrogramMode, ViewState};
 
 use crate::settings::{self, Settings};
 
-/// Default editor size in logical pixels: room for an 8 s spectrogram at one pixel per
-/// column beside the controls, and small enough for a 1366 × 768 laptop screen.
-pub const DEFAULT_SIZE: (u32, u32) = (1000, 650);
 /// Smallest size at which every control still fits.
 pub const MIN_SIZE: (u32, u32) = (860, 580);
 

@@ -1,6 +1,6 @@
 //! The plugin's parameters, built from the one table in [`crate::settings`] so that ids,
 //! names, ranges and defaults are typed once, plus the state that is saved with them: the
-//! learned noise print and the editor's window.
+//! learned noise print ([`noise_print`]) and the editor's window ([`editor_state`]).
 //!
 //! Parameters are read once per (sub-)block and turned into [`Settings`] by
 //! [`settings_from_params`]; the processor applies them from the next frame. There are no
@@ -9,25 +9,19 @@
 //! samples. A smoother would only delay the change, and its state would make an offline
 //! render depend on the host's activation history.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+pub mod editor_state;
+pub mod noise_print;
 
-use nice_plug::editor::dpi::LogicalSize;
-use nice_plug::params::persist::PersistentField;
+use std::sync::Arc;
+
 use nice_plug::prelude::*;
-use nice_plug_egui::EguiEditorState;
-use serde::{Deserialize, Serialize};
 
-use crate::mask::noise_floor::PRINT_POINTS;
+pub use editor_state::{EditorSize, EditorState};
+pub use noise_print::{NoisePrint, PrintPublisher};
+
 use crate::settings::{
     self, ParamKind, ParamSpec, Settings, KERNEL_NAMES, MODE_NAMES, PADDING_NAMES, REFERENCE_NAMES,
     WINDOW_NAMES,
-};
-
-/// The editor's initial size in logical pixels, the editor's own default.
-const EDITOR_SIZE: EditorSize = EditorSize {
-    width: crate::editor::DEFAULT_SIZE.0 as f32,
-    height: crate::editor::DEFAULT_SIZE.1 as f32,
 };
 
 /// Defines an [`Enum`] whose variants (display names and stable state ids) are a name table
@@ -154,7 +148,7 @@ impl Default for SpectralMaskParams {
             // Hosts show it as their own bypass switch (CLAP/VST3 bypass flag).
             bypass: toggle_param("bypass").make_bypass(),
             noise_print: NoisePrint::new(),
-            editor_state: EditorState::new(EDITOR_SIZE),
+            editor_state: EditorState::new(EditorSize::DEFAULT),
         }
     }
 }
@@ -299,236 +293,6 @@ fn toggle_param(id: &'static str) -> BoolParam {
     BoolParam::new(spec.name, spec.default >= 0.5)
 }
 
-/// The editor window's size in logical pixels, as saved in the plugin's state
-/// (`{"width":900.0,"height":600.0}`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct EditorSize {
-    pub width: f32,
-    pub height: f32,
-}
-
-impl EditorSize {
-    /// Both sides within a pixel of `other`'s (fractional scale factors round).
-    pub fn approx_eq(self, other: Self) -> bool {
-        (self.width - other.width).abs() < 1.0 && (self.height - other.height).abs() < 1.0
-    }
-
-    fn to_bits(self) -> u64 {
-        (u64::from(self.width.to_bits()) << 32) | u64::from(self.height.to_bits())
-    }
-
-    fn from_bits(bits: u64) -> Self {
-        Self {
-            width: f32::from_bits((bits >> 32) as u32),
-            height: f32::from_bits(bits as u32),
-        }
-    }
-}
-
-/// The editor's window. nice-plug-egui 0.6's [`EguiEditorState`] holds the size the window
-/// opens at and follows it while open, but it cannot be serialized or set, and nice-plug
-/// asks for the editor (and so for that state) once, before any state is loaded. So the
-/// size is saved here as well: the editor records every size the window takes, and when it
-/// opens, or a state is loaded while it is open, it asks the window for the saved size
-/// (see `plugin_editor`). Main/GUI threads only; the audio thread never touches it.
-pub struct EditorState {
-    egui: Arc<EguiEditorState>,
-    /// The saved [`EditorSize`], both sides in one word so that a save never sees a width
-    /// without its height.
-    saved: AtomicU64,
-    /// A loaded size is waiting for the editor to apply it.
-    restore_pending: AtomicBool,
-}
-
-impl EditorState {
-    pub fn new(size: EditorSize) -> Arc<Self> {
-        Arc::new(Self {
-            egui: EguiEditorState::from_size(
-                LogicalSize::new(f64::from(size.width), f64::from(size.height)),
-                1.0,
-            ),
-            saved: AtomicU64::new(size.to_bits()),
-            restore_pending: AtomicBool::new(false),
-        })
-    }
-
-    /// nice-plug-egui's state, for `create_egui_editor`.
-    pub fn egui(&self) -> &Arc<EguiEditorState> {
-        &self.egui
-    }
-
-    /// The size that is saved with the plugin's state.
-    pub fn saved_size(&self) -> EditorSize {
-        EditorSize::from_bits(self.saved.load(Ordering::Acquire))
-    }
-
-    /// The window now has `size`: save it. Does not ask the editor to resize.
-    pub fn record_size(&self, size: EditorSize) {
-        self.saved.store(size.to_bits(), Ordering::Release);
-    }
-
-    /// The size a state load left for the window, once.
-    pub fn take_loaded_size(&self) -> Option<EditorSize> {
-        self.restore_pending
-            .swap(false, Ordering::AcqRel)
-            .then(|| self.saved_size())
-    }
-}
-
-impl<'a> PersistentField<'a, EditorSize> for Arc<EditorState> {
-    fn set(&self, new_value: EditorSize) {
-        self.record_size(new_value);
-        self.restore_pending.store(true, Ordering::Release);
-    }
-
-    fn map<F, R>(&self, f: F) -> R
-    where
-        F: Fn(&EditorSize) -> R,
-    {
-        f(&self.saved_size())
-    }
-}
-
-/// The audio thread's copy of a print, in a buffer allocated once.
-#[derive(Clone)]
-struct PrintSnapshot {
-    valid: bool,
-    density: Vec<f32>,
-}
-
-/// The learned noise print as saved with the plugin's state (a density per print-grid point;
-/// empty when nothing has been learned), and the two lock-free-on-the-audio-side doors
-/// between it and the processor:
-///
-/// - audio → main: the audio thread publishes each newly learned print through a triple
-///   buffer ([`PrintPublisher`]), which never blocks or allocates; the main thread picks the
-///   latest one up whenever it reads the print (saving state, the editor).
-/// - main → audio: loading state stores the print here and raises a flag; the audio thread
-///   installs it with `try_lock`, and if the main thread happens to hold the lock it simply
-///   tries again on the next block. It never waits.
-pub struct NoisePrint {
-    saved: Mutex<Vec<f32>>,
-    from_audio: Mutex<triple_buffer::Output<PrintSnapshot>>,
-    /// The producer half, until the plugin takes it.
-    publisher: Mutex<Option<PrintPublisher>>,
-    /// A loaded print is waiting in `saved` for the audio thread.
-    load_pending: AtomicBool,
-}
-
-/// The audio thread's end of [`NoisePrint`].
-pub struct PrintPublisher {
-    input: triple_buffer::Input<PrintSnapshot>,
-}
-
-impl PrintPublisher {
-    /// Hands a newly learned print (or its absence) to the main thread. Real-time safe: copies
-    /// into a preallocated buffer and swaps an index.
-    pub fn publish(&mut self, print: Option<&[f32]>) {
-        let snapshot = self.input.input_buffer_mut();
-        match print {
-            Some(density) if density.len() == snapshot.density.len() => {
-                snapshot.density.copy_from_slice(density);
-                snapshot.valid = true;
-            }
-            _ => snapshot.valid = false,
-        }
-        self.input.publish();
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The data is plain numbers, valid whatever a panicking holder was doing.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl Default for NoisePrint {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl NoisePrint {
-    pub fn new() -> Self {
-        let (input, output) = triple_buffer::triple_buffer(&PrintSnapshot {
-            valid: false,
-            density: vec![0.0; PRINT_POINTS],
-        });
-        Self {
-            saved: Mutex::new(Vec::with_capacity(PRINT_POINTS)),
-            from_audio: Mutex::new(output),
-            publisher: Mutex::new(Some(PrintPublisher { input })),
-            load_pending: AtomicBool::new(false),
-        }
-    }
-
-    /// The audio thread's end; `None` after the first call (there is one producer).
-    pub fn take_publisher(&self) -> Option<PrintPublisher> {
-        lock(&self.publisher).take()
-    }
-
-    /// Moves the latest published print, if any, into the saved one. Main thread.
-    fn pull_published(&self, saved: &mut Vec<f32>) {
-        let mut output = lock(&self.from_audio);
-        if output.update() {
-            let snapshot = output.peek_output_buffer();
-            saved.clear();
-            if snapshot.valid {
-                saved.extend_from_slice(&snapshot.density);
-            }
-        }
-    }
-
-    /// The current print (empty: none). Main thread; allocates.
-    pub fn get(&self) -> Vec<f32> {
-        let mut saved = lock(&self.saved);
-        self.pull_published(&mut saved);
-        saved.clone()
-    }
-
-    /// Runs `install` with the current print and clears any pending load. For `activate()`,
-    /// which may lock.
-    pub fn install_blocking(&self, install: impl FnOnce(&[f32])) {
-        let mut saved = lock(&self.saved);
-        self.pull_published(&mut saved);
-        install(&saved);
-        self.load_pending.store(false, Ordering::Release);
-    }
-
-    /// If a state load left a print for the audio thread, runs `install` with it, unless the
-    /// main thread holds the lock right now (then the next block tries again). Real-time safe:
-    /// an atomic load and at most one `try_lock`.
-    pub fn try_install_loaded(&self, install: impl FnOnce(&[f32])) {
-        if !self.load_pending.load(Ordering::Acquire) {
-            return;
-        }
-        if let Ok(saved) = self.saved.try_lock() {
-            install(&saved);
-            self.load_pending.store(false, Ordering::Release);
-        }
-    }
-}
-
-impl<'a> PersistentField<'a, Vec<f32>> for NoisePrint {
-    fn set(&self, new_value: Vec<f32>) {
-        let mut saved = lock(&self.saved);
-        // A print published before the load is older than the loaded one: drop it so that it
-        // does not replace the loaded print on the next save.
-        let mut discarded = Vec::new();
-        self.pull_published(&mut discarded);
-        *saved = new_value;
-        self.load_pending.store(true, Ordering::Release);
-    }
-
-    fn map<F, R>(&self, f: F) -> R
-    where
-        F: Fn(&Vec<f32>) -> R,
-    {
-        let mut saved = lock(&self.saved);
-        self.pull_published(&mut saved);
-        f(&saved)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -630,33 +394,9 @@ mod tests {
     }
 
     #[test]
-    fn a_published_print_is_saved_and_a_loaded_one_reaches_the_audio_side() {
-        let print = NoisePrint::new();
-        let mut publisher = print.take_publisher().unwrap();
-        assert!(print.take_publisher().is_none());
-        assert!(print.get().is_empty());
-
-        let learned: Vec<f32> = (0..PRINT_POINTS).map(|i| i as f32).collect();
-        publisher.publish(Some(&learned));
-        assert_eq!(print.map(|saved| saved.clone()), learned);
-        // Nothing is pending for the audio thread: the print came from it.
-        print.try_install_loaded(|_| panic!("no load is pending"));
-
-        let loaded = vec![0.5; PRINT_POINTS];
-        print.set(loaded.clone());
-        let mut installed = Vec::new();
-        print.try_install_loaded(|density| installed = density.to_vec());
-        assert_eq!(installed, loaded);
-        print.try_install_loaded(|_| panic!("installed once"));
-
-        publisher.publish(None);
-        assert!(print.get().is_empty());
-    }
-
-    #[test]
     fn the_editor_size_round_trips_through_the_saved_state() {
         let params = SpectralMaskParams::default();
-        assert_eq!(params.editor_state.saved_size(), EDITOR_SIZE);
+        assert_eq!(params.editor_state.saved_size(), EditorSize::DEFAULT);
         let resized = EditorSize {
             width: 1234.0,
             height: 777.5,
