@@ -154,11 +154,10 @@ fn reported_latency_is_the_measured_delay_and_follows_geometry_changes() {
             "mid-stream, N={window_size} P={padding}"
         );
 
+        // The host reads the new latency after reactivating; the plugin announces nothing (a
+        // `changed()` makes Qtractor 0.9.31 restart the plugin and drop its automation).
         plugin.restart();
-        assert!(
-            plugin.take_latency_changed(),
-            "latency change not announced on restart"
-        );
+        assert!(!plugin.take_latency_changed(), "changed() in activate");
         assert_eq!(plugin.latency(), expected);
         let delay = impulse_delay(&mut plugin, 100, len, &[1024]);
         println!("N={window_size} P={padding}: reported {expected}, measured {delay}");
@@ -325,11 +324,9 @@ fn latency_changes_only_inside_activate() {
         "clap_host_latency.changed() called outside activate"
     );
     plugin.activate(48_000.0, 512);
+    // Read by the host after activation, not announced (see the test above).
     assert_eq!(plugin.latency(), 1023 + 512);
-    assert!(
-        plugin.take_latency_changed(),
-        "the new latency was not announced in activate"
-    );
+    assert!(!plugin.take_latency_changed(), "changed() in activate");
 
     // The same while the host's main thread keeps up: a restart request, never `changed()`.
     let change = plugin.change(10, "padding", "4");

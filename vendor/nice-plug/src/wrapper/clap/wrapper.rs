@@ -164,9 +164,9 @@ pub struct Wrapper<P: ClapPlugin> {
     input_events: AtomicRefCell<VecDeque<PluginNoteEvent<P>>>,
     /// The last process status returned by the plugin. This is used for tail handling.
     last_process_status: AtomicCell<ProcessStatus>,
-    /// Whether the latency has changed since the host was last told. CLAP only allows
-    /// `clap_host_latency::changed()` inside `clap_plugin::activate()`, so this is reported (and
-    /// cleared) by the next activation, see [`Self::report_latency_in_activate()`].
+    /// Whether the latency has changed while active and the host has not reactivated the plugin
+    /// since: an active plugin may only ask for a restart, and the next activation clears it,
+    /// see [`Self::report_latency_in_activate()`].
     latency_changed: AtomicBool,
     /// The current latency in samples, as set by the plugin through the
     /// [`ProcessContext`](nice_plug_core::context::process::ProcessContext). Uses the latency
@@ -1550,21 +1550,17 @@ impl<P: ClapPlugin> Wrapper<P> {
     }
 
     /// Called only at the end of `clap_plugin::activate()`, once the plugin lock has been
-    /// released: stores the latency the plugin set in [`Plugin::activate()`], if any, and calls
-    /// `clap_host_latency::changed()` right away (never `request_restart()`) if the host has not
-    /// been told the current latency yet. This is the one place where CLAP allows that call.
+    /// released: stores the latency the plugin set in [`Plugin::activate()`], if any. The host
+    /// reads it through `clap_plugin_latency::get()`, which is valid while being activated and
+    /// while active, so no `clap_host_latency::changed()` is sent: Qtractor 0.9.31 answers that
+    /// call with a restart that deletes every automation curve of the plugin, and a host that
+    /// activates a plugin asks for its latency anyway.
     pub fn report_latency_in_activate(&self, samples: Option<u32>) {
-        if let Some(samples) = samples
-            && self.current_latency.swap(samples, Ordering::SeqCst) != samples
-        {
-            self.latency_changed.store(true, Ordering::SeqCst);
+        if let Some(samples) = samples {
+            self.current_latency.store(samples, Ordering::SeqCst);
         }
-
-        if self.latency_changed.swap(false, Ordering::SeqCst)
-            && let Some(host_latency) = &*self.host_latency.borrow()
-        {
-            unsafe_clap_call! { host_latency=>changed(&*self.host_callback) };
-        }
+        // The host learns the current value in this activation: nothing is pending any more.
+        self.latency_changed.store(false, Ordering::SeqCst);
     }
 
     pub fn set_current_voice_capacity(&self, capacity: u32) {
