@@ -185,7 +185,7 @@ pub const PARAMS: &[ParamSpec] = &[
         name: "Threshold",
         kind: float(-140.0, 20.0, "dB"),
         default: 0.0,
-        help: "bins below it are reduced; dBFS, or dB above the noise floor / print",
+        help: "gates: bins below it are reduced; wiener/lsa: an SNR offset; dBFS, or dB above the noise floor / print",
     },
     ParamSpec {
         id: "mode",
