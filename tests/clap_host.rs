@@ -8,6 +8,8 @@
 mod common;
 
 use common::{bundle, clap_param_id, max_abs_difference, noise, peak, rms, ParamChange, Plugin};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use spectral_mask::settings::{ParamKind, PARAMS};
 
 fn load() -> Plugin {
@@ -355,13 +357,8 @@ fn state_round_trips_exactly_and_bad_state_is_refused() {
     assert_eq!(restored.save_state(), state, "save after load differs");
 
     // Random bytes, a truncated state and an empty one: refused, no crash, state kept.
-    let mut seed = 12345u64;
-    let random: Vec<u8> = (0..500)
-        .map(|_| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-            (seed >> 56) as u8
-        })
-        .collect();
+    let mut rng = StdRng::seed_from_u64(12345);
+    let random: Vec<u8> = (0..500).map(|_| rng.gen()).collect();
     for bad in [&random[..], &state[..state.len() / 2], &[]] {
         assert!(!restored.load_state(bad), "bad state accepted");
     }
@@ -393,15 +390,8 @@ fn output_does_not_depend_on_how_the_host_splits_blocks() {
     // A new instance: this one's parameters are where the automation left them.
     let mut plugin = load();
 
-    let mut seed = 99u64;
-    let sizes: Vec<usize> = (0..4000)
-        .map(|_| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            1 + (seed >> 58) as usize
-        })
-        .collect();
+    let mut rng = StdRng::seed_from_u64(99);
+    let sizes: Vec<usize> = (0..4000).map(|_| rng.gen_range(1..=64)).collect();
     plugin.activate(48_000.0, 1024);
     let split = plugin.process(&input, &sizes, &changes);
     for (a, b) in unsplit.iter().zip(&split) {

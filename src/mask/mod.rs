@@ -24,10 +24,8 @@ const PRIOR_SNR_SMOOTHING_S: f32 = 0.53;
 struct MaskState {
     /// Bin power of the current frame.
     powers: Vec<f32>,
-    /// The noise (or absolute) reference each bin is measured against, as a power.
-    references: Vec<f32>,
-    /// The reference times the threshold ratio: what the gate compares with, and the noise
-    /// power the statistical rules assume.
+    /// The reference (noise, print or full scale) times the threshold ratio: what the gate
+    /// compares with, and the noise power the statistical rules assume.
     threshold_powers: Vec<f32>,
     /// Bin level in dBFS (kept only while observed).
     levels_db: Vec<f32>,
@@ -46,7 +44,6 @@ impl MaskState {
     fn new() -> Self {
         Self {
             powers: vec![0.0; MAX_BINS],
-            references: vec![0.0; MAX_BINS],
             threshold_powers: vec![0.0; MAX_BINS],
             levels_db: vec![0.0; MAX_BINS],
             thresholds_db: vec![0.0; MAX_BINS],
@@ -63,11 +60,12 @@ impl MaskState {
         self.tracker.reset();
     }
 
-    /// Takes over another mask's history (stereo link switched off). Never allocates.
-    fn copy_history_from(&mut self, other: &Self) {
-        self.smoothed.copy_from_slice(&other.smoothed);
-        self.prior_snr.copy_from_slice(&other.prior_snr);
-        self.tracker.copy_from(&other.tracker);
+    /// Takes over another mask's history over the first `bins` bins (stereo link switched
+    /// off). Never allocates.
+    fn copy_history_from(&mut self, other: &Self, bins: usize) {
+        self.smoothed[..bins].copy_from_slice(&other.smoothed[..bins]);
+        self.prior_snr[..bins].copy_from_slice(&other.prior_snr[..bins]);
+        self.tracker.copy_from(&other.tracker, bins);
     }
 
     /// Moves the per-bin history onto a new bin grid.
@@ -213,7 +211,7 @@ impl Masker {
             // Each channel's mask starts from the linked one's history, not from nothing.
             let (first, rest) = self.masks.split_at_mut(1);
             for mask in rest {
-                mask.copy_history_from(&first[0]);
+                mask.copy_history_from(&first[0], bins);
             }
         }
         self.linked_last_frame = linked;
@@ -251,22 +249,19 @@ impl Masker {
         // -300 dBFS stands for silence on both sides, as in `power_to_db`.
         let silence = full_scale * 1e-30;
         for mask in self.masks.iter_mut().take(num_masks) {
-            let references = &mut mask.references[..bins];
+            let thresholds = &mut mask.threshold_powers[..bins];
             match settings.reference {
-                Reference::Absolute => references.fill(full_scale),
+                Reference::Absolute => thresholds.fill(full_scale),
                 Reference::Print if use_print => {
-                    scale_into(&self.print_bins[..bins], frame.window_power, references)
+                    scale_into(&self.print_bins[..bins], frame.window_power, thresholds)
                 }
                 Reference::Adaptive | Reference::Print => {
-                    scale_into(mask.tracker.densities(bins), frame.window_power, references)
+                    scale_into(mask.tracker.densities(bins), frame.window_power, thresholds)
                 }
             }
-            for (threshold, reference) in mask.threshold_powers[..bins]
-                .iter_mut()
-                .zip(references.iter())
-            {
+            for threshold in thresholds.iter_mut() {
                 // Never zero, even at -140 dB below a silent reference: the gain rules divide.
-                *threshold = (reference.max(silence) * threshold_ratio).max(f32::MIN_POSITIVE);
+                *threshold = (threshold.max(silence) * threshold_ratio).max(f32::MIN_POSITIVE);
             }
         }
 

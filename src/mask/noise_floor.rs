@@ -100,13 +100,13 @@ impl NoiseTracker {
         self.rising = false;
     }
 
-    /// The same state as `other` (e.g. when stereo link is switched off, each channel starts
-    /// from the linked estimate). Never allocates.
-    pub fn copy_from(&mut self, other: &Self) {
-        self.noise.copy_from_slice(&other.noise);
-        self.mean.copy_from_slice(&other.mean);
-        self.presence.copy_from_slice(&other.presence);
-        self.heard.copy_from_slice(&other.heard);
+    /// The same state as `other` over the first `bins` bins (e.g. when stereo link is
+    /// switched off, each channel starts from the linked estimate). Never allocates.
+    pub fn copy_from(&mut self, other: &Self, bins: usize) {
+        self.noise[..bins].copy_from_slice(&other.noise[..bins]);
+        self.mean[..bins].copy_from_slice(&other.mean[..bins]);
+        self.presence[..bins].copy_from_slice(&other.presence[..bins]);
+        self.heard[..bins].copy_from_slice(&other.heard[..bins]);
         self.rising = other.rising;
     }
 

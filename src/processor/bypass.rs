@@ -65,8 +65,8 @@ impl Bypass {
     /// ago, heading for `bypassed`, and moves time on by the piece.
     pub fn mix(&mut self, channels: &mut [&mut [f32]], latency: usize, bypassed: bool) {
         let len = channels.first().map_or(0, |channel| channel.len());
-        let target = if bypassed { 1.0 } else { 0.0 };
-        if self.amount == target && !bypassed {
+        // Fully processed and staying so: nothing to mix.
+        if !bypassed && self.amount == 0.0 {
             self.time = self.time.wrapping_add(len);
             return;
         }
