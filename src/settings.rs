@@ -242,8 +242,8 @@ pub const PARAMS: &[ParamSpec] = &[
             unit: "dB",
             neg_inf_at_min: true,
         },
-        default: -26.0,
-        help: "gain of reduced bins (-inf: silence)",
+        default: -30.0,
+        help: "gain of reduced bins: the level left in noise-only parts (-inf: silence)",
     },
     ParamSpec {
         id: "knee",

@@ -147,55 +147,84 @@ pub enum Estimator {
 const MIN_PRIOR_SNR: f32 = 1e-3;
 /// Largest SNR the statistical rules work with (120 dB).
 const MAX_SNR: f32 = 1e12;
-/// A priori SNR of speech when present, 15 dB, for the presence probability (as in the
-/// noise tracker, Gerkmann & Hendriks 2012).
-const PRESENCE_SNR: f32 = 31.622_776;
 /// The lowest gain the presence weighting pulls towards when the floor is -inf (-60 dB).
 const MIN_PRESENCE_GAIN: f32 = 1e-3;
 
-/// The statistical stage. `prior_snr` carries, per bin, the previous frame's estimate of
-/// clean power over noise power (`G^2 gamma`) for the decision-directed a priori SNR
-/// (Ephraim & Malah 1984): `xi = keep * previous + (1 - keep) * max(gamma - 1, 0)`.
-/// The estimate's own smoothing is what keeps chance peaks of the noise from opening bins.
-pub fn statistical_gains(
-    estimator: Estimator,
+/// The decision-directed stage of the statistical rules (Ephraim & Malah 1984): per bin the
+/// posterior SNR `gamma` (power over noise power) and the a priori SNR
+/// `xi = keep * previous + (1 - keep) * max(gamma - 1, 0)`, where `previous` is the last
+/// frame's estimate of clean power over noise power. The estimate's own smoothing is what
+/// keeps chance peaks of the noise from opening bins.
+pub fn prior_snrs(
     powers: &[f32],
     noise_powers: &[f32],
-    prior_snr: &mut [f32],
+    previous: &[f32],
     keep: f32,
-    floor_gain: f32,
-    out: &mut [f32],
+    posterior: &mut [f32],
+    prior: &mut [f32],
 ) {
-    let presence_floor = floor_gain.max(MIN_PRESENCE_GAIN).ln();
-    let presence_scale = PRESENCE_SNR / (1.0 + PRESENCE_SNR);
-    for (((out, &power), &noise), previous) in out
+    for ((((gamma, xi), &power), &noise), &previous) in posterior
         .iter_mut()
+        .zip(prior.iter_mut())
         .zip(powers)
         .zip(noise_powers)
-        .zip(prior_snr.iter_mut())
+        .zip(previous)
     {
         // Bounded at 120 dB so that a bin far above a reference of (nearly) nothing stays
         // finite instead of becoming inf / inf.
-        let gamma = (power / noise).min(MAX_SNR);
-        let xi = (keep * *previous + (1.0 - keep) * (gamma - 1.0).max(0.0))
+        *gamma = (power / noise).min(MAX_SNR);
+        *xi = (keep * previous + (1.0 - keep) * (*gamma - 1.0).max(0.0))
             .clamp(MIN_PRIOR_SNR, MAX_SNR);
+    }
+}
+
+/// The statistical gain rule, from [`prior_snrs`] and, for [`Estimator::Lsa`], each bin's
+/// a priori probability of speech absence (see `presence`). Writes each bin's clean-SNR
+/// estimate into `previous` for the next frame.
+pub fn statistical_gains(
+    estimator: Estimator,
+    posterior: &[f32],
+    prior: &[f32],
+    absence: &[f32],
+    floor_gain: f32,
+    previous: &mut [f32],
+    out: &mut [f32],
+) {
+    let presence_floor = floor_gain.max(MIN_PRESENCE_GAIN).ln();
+    for ((((out, &gamma), &xi), &absence), previous) in out
+        .iter_mut()
+        .zip(posterior)
+        .zip(prior)
+        .zip(absence)
+        .zip(previous.iter_mut())
+    {
         let wiener = xi / (1.0 + xi);
-        let gain = match estimator {
-            Estimator::Wiener => wiener,
+        match estimator {
+            Estimator::Wiener => {
+                *previous = wiener * wiener * gamma;
+                *out = wiener.max(floor_gain);
+            }
             Estimator::Lsa => {
                 let v = wiener * gamma;
                 let lsa = (wiener * (0.5 * exponential_integral(v)).exp()).min(1.0);
                 *previous = lsa * lsa * gamma;
-                let p = 1.0 / (1.0 + (1.0 + PRESENCE_SNR) * (-gamma * presence_scale).exp());
+                let p = presence_probability(absence, xi, v);
                 *out = (p * lsa.max(MIN_PRESENCE_GAIN).ln() + (1.0 - p) * presence_floor)
                     .exp()
                     .max(floor_gain);
-                continue;
             }
-        };
-        *previous = gain * gain * gamma;
-        *out = gain.max(floor_gain);
+        }
     }
+}
+
+/// Cohen's speech presence probability given the a priori absence `q`:
+/// `1 / (1 + q / (1 - q) (1 + xi) e^-v)`; certain absence gives 0.
+fn presence_probability(absence: f32, xi: f32, v: f32) -> f32 {
+    if absence >= 1.0 {
+        return 0.0;
+    }
+    let odds = absence / (1.0 - absence) * (1.0 + xi) * (-v).exp();
+    1.0 / (1.0 + odds)
 }
 
 /// The exponential integral `E1(x) = ∫x^∞ e^-t / t dt` for `x > 0`: its series below 1,
@@ -317,67 +346,80 @@ mod tests {
         }
     }
 
+    /// One frame of the statistical stages for a single bin; returns the gain.
+    fn statistical_frame(
+        estimator: Estimator,
+        power: f32,
+        absence: f32,
+        previous: &mut [f32; 1],
+    ) -> f32 {
+        let (mut posterior, mut prior, mut out) = ([0.0], [0.0], [0.0]);
+        prior_snrs(&[power], &[1.0], previous, 0.98, &mut posterior, &mut prior);
+        let floor = db_to_gain(-30.0);
+        statistical_gains(
+            estimator,
+            &posterior,
+            &prior,
+            &[absence],
+            floor,
+            previous,
+            &mut out,
+        );
+        out[0]
+    }
+
     #[test]
     fn statistical_gains_pass_speech_and_hold_noise_at_the_floor() {
         let floor = db_to_gain(-30.0);
         for estimator in [Estimator::Wiener, Estimator::Lsa] {
             // A bin 30 dB above its noise, for long enough that the prior SNR settles:
             // Wiener 1000 / 1001, nearly open.
-            let mut prior = [0.0];
-            let mut out = [0.0];
+            let mut previous = [0.0];
+            let mut gain = 0.0;
             for _ in 0..200 {
-                statistical_gains(
-                    estimator,
-                    &[1000.0],
-                    &[1.0],
-                    &mut prior,
-                    0.98,
-                    floor,
-                    &mut out,
-                );
+                gain = statistical_frame(estimator, 1000.0, 0.0, &mut previous);
             }
-            assert!(out[0] > 0.99, "{estimator:?} speech: {}", out[0]);
-            // A bin at its noise level: xi settles to the minimum, the gain near the floor.
-            let mut prior = [0.0];
+            assert!(gain > 0.99, "{estimator:?} speech: {gain}");
+            // A bin at its noise level, judged absent: xi settles to the minimum, the
+            // Wiener gain near the floor, the weighted LSA gain on it.
+            let mut previous = [0.0];
             for _ in 0..200 {
-                statistical_gains(estimator, &[1.0], &[1.0], &mut prior, 0.98, floor, &mut out);
+                gain = statistical_frame(estimator, 1.0, 1.0, &mut previous);
             }
             assert!(
-                out[0] < db_to_gain(-24.0) && out[0] >= floor,
-                "{estimator:?} noise: {}",
-                out[0]
+                gain < db_to_gain(-29.0) && gain >= floor,
+                "{estimator:?} noise: {gain}"
             );
         }
+        // Far below its reference (a quiet bin under an absolute threshold) the bare LSA gain
+        // is 1; absence still holds it at the floor.
+        let mut previous = [0.0];
+        assert_eq!(
+            statistical_frame(Estimator::Lsa, 1e-6, 1.0, &mut previous),
+            floor
+        );
     }
 
     #[test]
     fn a_chance_peak_of_noise_does_not_open_a_bin() {
-        // One frame 7 dB above the noise (a 1-in-150 periodogram value) after noise alone:
-        // the decision-directed estimate moves by 2 % of it, the gain stays 20 dB down.
-        let floor = db_to_gain(-30.0);
-        let mut prior = [0.0];
-        let mut out = [0.0];
+        // One frame 7 dB above the noise (a 1-in-150 periodogram value) after noise alone, at
+        // Cohen's cap on the absence probability: the gain stays 20 dB down.
+        let mut previous = [0.0];
         for _ in 0..100 {
-            statistical_gains(
-                Estimator::Lsa,
-                &[1.0],
-                &[1.0],
-                &mut prior,
-                0.98,
-                floor,
-                &mut out,
-            );
+            statistical_frame(Estimator::Lsa, 1.0, 0.95, &mut previous);
         }
-        statistical_gains(
-            Estimator::Lsa,
-            &[5.0],
-            &[1.0],
-            &mut prior,
-            0.98,
-            floor,
-            &mut out,
-        );
-        assert!(out[0] < db_to_gain(-20.0), "{}", out[0]);
+        let gain = statistical_frame(Estimator::Lsa, 5.0, 0.95, &mut previous);
+        assert!(gain < db_to_gain(-20.0), "{gain}");
+    }
+
+    #[test]
+    fn presence_follows_the_absence_prior_and_the_evidence() {
+        assert_eq!(presence_probability(1.0, 100.0, 50.0), 0.0);
+        assert_eq!(presence_probability(0.0, 0.0, 0.0), 1.0);
+        // q = 0.95 with no evidence either way: 1 / (1 + 19).
+        assert!((presence_probability(0.95, 0.0, 0.0) - 0.05).abs() < 1e-6);
+        // Strong evidence overrides the prior.
+        assert!(presence_probability(0.95, 100.0, 20.0) > 0.99);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod alias;
 pub mod gain;
 pub mod kernel;
 pub mod noise_floor;
+pub mod presence;
 
 use crate::config::MAX_TRANSFORM_SIZE;
 use crate::settings::{Mode, Reference, Settings};
@@ -13,12 +14,17 @@ use crate::stft::{Frame, StftConfig};
 use gain::{db_to_gain, full_scale_power, power_to_db, smoothing_coefficient, Estimator, Gate};
 use kernel::Kernel;
 use noise_floor::{NoiseTracker, PrintLearner, PRINT_POINTS, SILENCE_DB};
+use presence::SpeechAbsence;
 
 const MAX_BINS: usize = MAX_TRANSFORM_SIZE / 2 + 1;
 
 /// Time constant of the decision-directed a priori SNR: Ephraim & Malah's weight 0.98 per
 /// frame at a hop of 10.7 ms (N = 2048 at 48 kHz), kept in seconds for every window size.
 const PRIOR_SNR_SMOOTHING_S: f32 = 0.53;
+
+/// Cohen's cap on the a priori speech absence probability (q_max): below 1, a bin that is far
+/// above its noise opens even where its neighbourhood and frame say "no speech".
+const MAX_SPEECH_ABSENCE: f32 = 0.95;
 
 /// Per-bin state and scratch of one mask (all channels when linked, else one channel).
 struct MaskState {
@@ -35,8 +41,14 @@ struct MaskState {
     targets: Vec<f32>,
     /// The gain after attack/release, before the kernel.
     smoothed: Vec<f32>,
-    /// Decision-directed state of the statistical rules.
+    /// The statistical rules' per-frame SNRs: posterior (power over noise power), a priori
+    /// (decision-directed), and the a priori probability of speech absence.
+    posterior_snr: Vec<f32>,
     prior_snr: Vec<f32>,
+    absence: Vec<f32>,
+    /// Decision-directed state: last frame's estimate of clean power over noise power.
+    previous_clean_snr: Vec<f32>,
+    speech_absence: SpeechAbsence,
     tracker: NoiseTracker,
 }
 
@@ -49,14 +61,19 @@ impl MaskState {
             thresholds_db: vec![0.0; MAX_BINS],
             targets: vec![1.0; MAX_BINS],
             smoothed: vec![1.0; MAX_BINS],
+            posterior_snr: vec![0.0; MAX_BINS],
             prior_snr: vec![0.0; MAX_BINS],
+            absence: vec![0.0; MAX_BINS],
+            previous_clean_snr: vec![0.0; MAX_BINS],
+            speech_absence: SpeechAbsence::new(MAX_BINS),
             tracker: NoiseTracker::new(MAX_BINS),
         }
     }
 
     fn reset(&mut self) {
         self.smoothed.fill(1.0);
-        self.prior_snr.fill(0.0);
+        self.previous_clean_snr.fill(0.0);
+        self.speech_absence.reset();
         self.tracker.reset();
     }
 
@@ -64,17 +81,19 @@ impl MaskState {
     /// off). Never allocates.
     fn copy_history_from(&mut self, other: &Self, bins: usize) {
         self.smoothed[..bins].copy_from_slice(&other.smoothed[..bins]);
-        self.prior_snr[..bins].copy_from_slice(&other.prior_snr[..bins]);
+        self.previous_clean_snr[..bins].copy_from_slice(&other.previous_clean_snr[..bins]);
+        self.speech_absence.copy_from(&other.speech_absence, bins);
         self.tracker.copy_from(&other.tracker, bins);
     }
 
     /// Moves the per-bin history onto a new bin grid.
     fn regrid(&mut self, old_bins: usize, new_bins: usize, scratch: &mut [f32]) {
         self.tracker.regrid(old_bins, new_bins, scratch);
+        self.speech_absence.regrid(old_bins, new_bins, scratch);
         if old_bins < 2 || old_bins == new_bins {
             return;
         }
-        for values in [&mut self.smoothed, &mut self.prior_snr] {
+        for values in [&mut self.smoothed, &mut self.previous_clean_snr] {
             noise_floor::resample(&values[..old_bins], &mut scratch[..new_bins]);
             values[..new_bins].copy_from_slice(&scratch[..new_bins]);
         }
@@ -270,20 +289,29 @@ impl Masker {
         let attack = smoothing_coefficient(settings.attack_ms, frame_s);
         let release = smoothing_coefficient(settings.release_ms, frame_s);
         let prior_keep = (-frame_s / PRIOR_SNR_SMOOTHING_S).exp();
+        let bin_hz = self.sample_rate / config.transform_size() as f32;
         for mask in self.masks.iter_mut().take(num_masks) {
             let powers = &mask.powers[..bins];
             let thresholds = &mask.threshold_powers[..bins];
             let targets = &mut mask.targets[..bins];
             match statistical_estimator(settings.mode) {
-                Some(estimator) => gain::statistical_gains(
-                    estimator,
-                    powers,
-                    thresholds,
-                    &mut mask.prior_snr[..bins],
-                    prior_keep,
-                    floor_gain,
-                    targets,
-                ),
+                Some(estimator) => {
+                    let posterior = &mut mask.posterior_snr[..bins];
+                    let prior = &mut mask.prior_snr[..bins];
+                    let previous = &mut mask.previous_clean_snr[..bins];
+                    let absence = &mut mask.absence[..bins];
+                    gain::prior_snrs(powers, thresholds, previous, prior_keep, posterior, prior);
+                    mask.speech_absence.estimate(
+                        prior,
+                        frame_s,
+                        bin_hz,
+                        MAX_SPEECH_ABSENCE,
+                        absence,
+                    );
+                    gain::statistical_gains(
+                        estimator, posterior, prior, absence, floor_gain, previous, targets,
+                    );
+                }
                 None => {
                     let gate = Gate::new(settings.mode, settings.knee_db);
                     gain::gate_gains(powers, thresholds, &gate, floor_gain, targets);

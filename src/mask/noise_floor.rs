@@ -23,6 +23,11 @@ pub const PRINT_POINTS: usize = 1025;
 ///   the paper's stagnation test) may rise towards its own mean: fast when most of the
 ///   spectrum is stagnant at once (the background got louder: broadband), slowly when a few
 ///   bins are (a held note, a tone, a harmonic that should stay above the floor).
+/// - **Moving backgrounds.** Speech and music fill a minority of the bins, so the lower
+///   quartile of this frame's power over the estimate reads the background alone; where it
+///   stays above what noise gives for [`RISE_HOLD_S`], the whole estimate follows it at once
+///   (a noise whose level wanders by 15 dB within a second, which the stagnation test is too
+///   slow for).
 ///
 /// Per bin the estimate is a density (see the module doc), so it survives window changes
 /// by [`Self::regrid`].
@@ -39,6 +44,10 @@ pub struct NoiseTracker {
     /// the spectrum reads as noise again (hysteresis, so the last decibels are not left to
     /// the slow path).
     rising: bool,
+    /// Scratch: this frame's power over the estimate, per settled bin.
+    ratios: Vec<f32>,
+    /// How long the lower quartile has read the background as louder, in seconds.
+    louder_s: f32,
 }
 
 /// Bin power below this, relative to a full-scale sine on the bin, counts as silence: below
@@ -79,6 +88,17 @@ const BROADBAND_RISE_DB_PER_S: f32 = 120.0;
 /// Rise of stagnant bins otherwise: a held vowel or note of two seconds moves its floor by
 /// 6 dB, while a hum that starts mid-take is learned within seconds.
 const NARROWBAND_RISE_DB_PER_S: f32 = 3.0;
+/// The lower quartile of an exponentially distributed periodogram over its mean, ln(4/3).
+const NOISE_LOWER_QUARTILE: f32 = 0.287_682;
+/// The background counts as louder when the lower quartile reads it this much above the
+/// estimate (well outside the quartile's spread over a few hundred bins)...
+const LOUDER_DB: f32 = 2.0;
+/// ... for this long (longer than a fricative or a cymbal that fills most of the spectrum).
+const RISE_HOLD_S: f32 = 0.1;
+/// Time constant with which the estimate then follows the background.
+const RISE_FOLLOW_S: f32 = 0.05;
+/// Fewest settled bins the quartile is read from.
+const QUARTILE_MIN_BINS: usize = 32;
 
 impl NoiseTracker {
     pub fn new(max_bins: usize) -> Self {
@@ -88,6 +108,8 @@ impl NoiseTracker {
             presence: vec![0.0; max_bins],
             heard: vec![0; max_bins],
             rising: false,
+            ratios: vec![0.0; max_bins],
+            louder_s: 0.0,
         }
     }
 
@@ -98,6 +120,7 @@ impl NoiseTracker {
         self.presence.fill(0.0);
         self.heard.fill(0);
         self.rising = false;
+        self.louder_s = 0.0;
     }
 
     /// The same state as `other` over the first `bins` bins (e.g. when stereo link is
@@ -108,6 +131,7 @@ impl NoiseTracker {
         self.presence[..bins].copy_from_slice(&other.presence[..bins]);
         self.heard[..bins].copy_from_slice(&other.heard[..bins]);
         self.rising = other.rising;
+        self.louder_s = other.louder_s;
     }
 
     /// Feeds one frame of per-bin densities. `silence` is the density below which a bin is
@@ -126,6 +150,7 @@ impl NoiseTracker {
         let mut heard_bins = 0usize;
         let mut stagnant_bins = 0usize;
         let mut likely_speech_bins = 0usize;
+        let mut settled_bins = 0usize;
         let state = self
             .noise
             .iter_mut()
@@ -157,6 +182,8 @@ impl NoiseTracker {
             // The recursion runs on the estimator's own (biased) scale.
             let own = (*noise / FIXED_POINT_BIAS).max(silence);
             let ratio = density / own;
+            self.ratios[settled_bins] = density / noise.max(silence);
+            settled_bins += 1;
             let p = 1.0 / (1.0 + (1.0 + SPEECH_SNR) * (-ratio * exponent_scale).exp());
             *presence = presence_keep * *presence + (1.0 - presence_keep) * p;
             let expected_noise = (1.0 - p) * density + p * own;
@@ -169,6 +196,7 @@ impl NoiseTracker {
                 likely_speech_bins += 1;
             }
         }
+        self.follow_a_louder_background(settled_bins, settle_frames, frame_s, bins);
         let heard_share = |count: usize| count as f32 / heard_bins.max(1) as f32;
         if heard_share(stagnant_bins) > BROADBAND_SHARE {
             self.rising = true;
@@ -190,6 +218,45 @@ impl NoiseTracker {
                     let noise = &mut self.noise[bin];
                     *noise = (*noise * rise).min(self.mean[bin]).max(*noise);
                 }
+            }
+        }
+    }
+
+    /// The moving-background stage (see the type's doc): reads the lower quartile of the
+    /// settled bins' power over the estimate and, once it has read "louder" for
+    /// [`RISE_HOLD_S`], scales every settled bin towards it.
+    fn follow_a_louder_background(
+        &mut self,
+        settled_bins: usize,
+        settle_frames: u16,
+        frame_s: f32,
+        bins: usize,
+    ) {
+        if settled_bins < QUARTILE_MIN_BINS {
+            self.louder_s = 0.0;
+            return;
+        }
+        let ratios = &mut self.ratios[..settled_bins];
+        let quartile = settled_bins / 4;
+        let (_, &mut lower_quartile, _) = ratios.select_nth_unstable_by(quartile, f32::total_cmp);
+        let louder = lower_quartile / NOISE_LOWER_QUARTILE;
+        let margin = 10f32.powf(LOUDER_DB / 10.0);
+        if louder >= margin {
+            self.louder_s += frame_s;
+            if self.louder_s < RISE_HOLD_S {
+                return;
+            }
+        } else {
+            self.louder_s = 0.0;
+            // Quieter: nothing but the background lowers the quartile, so no hold.
+            if louder > 1.0 / margin {
+                return;
+            }
+        }
+        let step = louder.powf(1.0 - (-frame_s / RISE_FOLLOW_S).exp());
+        for (noise, &heard) in self.noise[..bins].iter_mut().zip(&self.heard[..bins]) {
+            if heard > settle_frames {
+                *noise *= step;
             }
         }
     }
@@ -365,6 +432,31 @@ mod tests {
         }
         let db = mean_db(&tracker, 128);
         assert!((db + 20.0).abs() < 1.5, "1 s after -20 dB: {db:.2} dB");
+    }
+
+    #[test]
+    fn a_background_that_wanders_by_15_db_is_followed() {
+        let mut tracker = NoiseTracker::new(512);
+        let mut seed = 5;
+        let (mut worst, mut sum, mut count) = (0f32, 0f32, 0);
+        for frame in 0..600 {
+            let t = frame as f32 * FRAME_S;
+            let level_db = 15.0 * (std::f32::consts::TAU * 0.37 * t).sin();
+            let level = 10f32.powf(level_db / 10.0);
+            tracker.update(&periodogram(level, 512, &mut seed), SILENCE, FRAME_S);
+            if t > 2.0 {
+                let error = (mean_db(&tracker, 512) - level_db).abs();
+                worst = worst.max(error);
+                sum += error;
+                count += 1;
+            }
+        }
+        // The rise waits 0.1 s and leaves the last 2 dB to the per-bin estimator.
+        let mean = sum / count as f32;
+        assert!(
+            mean < 2.5 && worst < 6.0,
+            "error: mean {mean:.2} dB, worst {worst:.2} dB"
+        );
     }
 
     #[test]
