@@ -223,10 +223,10 @@ mod tests {
         let values: Vec<f32> = (0..40).map(|k| (k % 7) as f32 * 0.05).collect();
         let mut out = vec![1.0; 40];
         multiply_by_band_likelihood(&values, 3, &mut out);
-        for k in 0..40usize {
+        for (k, &got) in out.iter().enumerate() {
             let (low, high) = (k.saturating_sub(3), (k + 4).min(40));
             let mean = values[low..high].iter().sum::<f32>() / (high - low) as f32;
-            assert!((out[k] - likelihood(mean)).abs() < 1e-5, "{k}");
+            assert!((got - likelihood(mean)).abs() < 1e-5, "{k}");
         }
     }
 }
