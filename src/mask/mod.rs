@@ -23,7 +23,8 @@ const MAX_BINS: usize = MAX_TRANSFORM_SIZE / 2 + 1;
 const PRIOR_SNR_SMOOTHING_S: f32 = 0.53;
 
 /// Cohen's cap on the a priori speech absence probability (q_max): below 1, a bin that is far
-/// above its noise opens even where its neighbourhood and frame say "no speech".
+/// above its noise opens even where its neighbourhood says "no speech" (not in a frame with
+/// no speech at all, see `presence`).
 const MAX_SPEECH_ABSENCE: f32 = 0.95;
 
 /// Per-bin state and scratch of one mask (all channels when linked, else one channel).
@@ -41,8 +42,8 @@ struct MaskState {
     targets: Vec<f32>,
     /// The gain after attack/release, before the kernel.
     smoothed: Vec<f32>,
-    /// The statistical rules' per-frame SNRs: posterior (power over noise power), a priori
-    /// (decision-directed), and the a priori probability of speech absence.
+    /// The statistical rules' per-frame scratch: posterior SNR (power over noise power), a
+    /// priori SNR (decision-directed), and the a priori probability of speech absence.
     posterior_snr: Vec<f32>,
     prior_snr: Vec<f32>,
     absence: Vec<f32>,
@@ -122,6 +123,8 @@ pub struct Masker {
     scratch: Vec<f32>,
     sample_rate: f32,
     linked_last_frame: bool,
+    /// Whether the last frame used a statistical rule: their history is stale after a gate.
+    statistical_last_frame: bool,
 }
 
 impl Masker {
@@ -141,6 +144,7 @@ impl Masker {
             scratch: vec![0.0; MAX_BINS],
             sample_rate,
             linked_last_frame: true,
+            statistical_last_frame: false,
         }
     }
 
@@ -284,7 +288,16 @@ impl Masker {
             }
         }
 
-        // Gain rule and time smoothing.
+        // Gain rule and time smoothing. A statistical rule taken up again after a gate starts
+        // from nothing, as a fresh instance would, not from the history it left.
+        let statistical = statistical_estimator(settings.mode).is_some();
+        if statistical && !self.statistical_last_frame {
+            for mask in &mut self.masks {
+                mask.previous_clean_snr.fill(0.0);
+                mask.speech_absence.reset();
+            }
+        }
+        self.statistical_last_frame = statistical;
         let floor_gain = db_to_gain(settings.floor_db);
         let attack = smoothing_coefficient(settings.attack_ms, frame_s);
         let release = smoothing_coefficient(settings.release_ms, frame_s);

@@ -11,7 +11,7 @@ pub const PRINT_POINTS: usize = 1025;
 /// A causal per-bin noise estimate that cannot get stuck: the MMSE noise power estimator
 /// with a speech presence probability of Gerkmann & Hendriks ("Unbiased MMSE-based noise
 /// power estimation with low complexity and low tracking delay", IEEE TASLP 2012), with
-/// three additions a plugin needs:
+/// four additions a plugin needs:
 ///
 /// - **Silence is not noise.** A bin whose power is below [`SILENCE_DB`] (digital silence,
 ///   denormal-level input, the zeros a host plays before a region) leaves the estimate alone
@@ -25,9 +25,11 @@ pub const PRINT_POINTS: usize = 1025;
 ///   bins are (a held note, a tone, a harmonic that should stay above the floor).
 /// - **Moving backgrounds.** Speech and music fill a minority of the bins, so the lower
 ///   quartile of this frame's power over the estimate reads the background alone; where it
-///   stays above what noise gives for [`RISE_HOLD_S`], the whole estimate follows it at once
-///   (a noise whose level wanders by 15 dB within a second, which the stagnation test is too
-///   slow for).
+///   stays above what noise gives for [`RISE_HOLD_S`], the whole estimate follows it within
+///   [`RISE_FOLLOW_S`] (a noise whose level wanders by 15 dB within a second, which the
+///   stagnation test is too slow for); where it reads the background as quieter, at once.
+///   A sound that fills most of the spectrum for longer than the hold (a dense mix) is taken
+///   for background too.
 ///
 /// Per bin the estimate is a density (see the module doc), so it survives window changes
 /// by [`Self::regrid`].
@@ -240,9 +242,14 @@ impl NoiseTracker {
         let quartile = settled_bins / 4;
         let (_, &mut lower_quartile, _) = ratios.select_nth_unstable_by(quartile, f32::total_cmp);
         let louder = lower_quartile / NOISE_LOWER_QUARTILE;
+        if !louder.is_finite() || louder <= 0.0 {
+            // An infinite bin (non-finite input) must not scale every estimate to inf.
+            self.louder_s = 0.0;
+            return;
+        }
         let margin = 10f32.powf(LOUDER_DB / 10.0);
         if louder >= margin {
-            self.louder_s += frame_s;
+            self.louder_s = (self.louder_s + frame_s).min(RISE_HOLD_S);
             if self.louder_s < RISE_HOLD_S {
                 return;
             }

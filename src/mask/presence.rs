@@ -30,7 +30,7 @@ const PEAK_MAX: f32 = 10.0;
 /// +0.6 dB dSI-SDR at 0 dB SNR on the tuning voices against the full band).
 const FRAME_BAND_HZ: f32 = 8000.0;
 /// Smoothed a priori SNRs are averaged only up to 40 dB: above that a bin is speech whatever
-/// its neighbours, and the running sums stay exact.
+/// its neighbours, and the running sums (rebuilt every frame) stay precise.
 const ZETA_CEILING: f32 = 1e4;
 
 /// Per-bin smoothed a priori SNR and the frame's peak; sized once, never allocates.
@@ -74,7 +74,8 @@ impl SpeechAbsence {
 
     /// The absence probability of each bin into `absence`, from this frame's a priori SNRs.
     /// `frame_s` is the hop in seconds, `bin_hz` the bin spacing; `most` caps the result
-    /// (Cohen's q_max), so that a bin far above its noise can still open.
+    /// (Cohen's q_max), so that a bin far above its noise can still open, except in a frame
+    /// with no speech at all, where absence is 1.
     pub fn estimate(
         &mut self,
         prior_snrs: &[f32],
@@ -102,7 +103,7 @@ impl SpeechAbsence {
         };
         self.frame_previous = frame;
 
-        let half_width = |hz: f32| ((hz / bin_hz).round() as usize).max(1);
+        let half_width = |hz: f32| ((hz / bin_hz).round() as usize).clamp(1, bins);
         // The product of the three likelihoods first, then absence in place.
         absence[..bins].fill(frame_likelihood);
         if frame_likelihood > 0.0 {
@@ -165,12 +166,12 @@ mod tests {
 
     fn settle(absence: &mut SpeechAbsence, prior_snrs: &[f32], out: &mut [f32]) {
         for _ in 0..50 {
-            absence.estimate(prior_snrs, FRAME_S, BIN_HZ, 1.0, out);
+            absence.estimate(prior_snrs, FRAME_S, BIN_HZ, 0.95, out);
         }
     }
 
     #[test]
-    fn noise_alone_is_absent_everywhere() {
+    fn noise_alone_is_certainly_absent_everywhere_whatever_the_cap() {
         let mut absence = SpeechAbsence::new(1025);
         let mut out = vec![0.0; 1025];
         settle(&mut absence, &vec![0.01; 1025], &mut out);
@@ -205,7 +206,11 @@ mod tests {
         let mut prior = vec![10.0; bins];
         settle(&mut absence, &prior, &mut out);
         assert!(out.iter().all(|&q| q < 1e-6));
-        // Falling 20 dB below the held peak of 10 dB: speech gone.
+        // Falling 5 dB below the held peak of 10 dB: still speech.
+        prior.fill(3.2);
+        settle(&mut absence, &prior, &mut out);
+        assert!(out.iter().all(|&q| q < 0.1), "{}", out[0]);
+        // Falling 20 dB below it: speech gone, the whole frame absent.
         prior.fill(0.1);
         settle(&mut absence, &prior, &mut out);
         assert!(out.iter().all(|&q| q == 1.0));
