@@ -261,6 +261,13 @@ pub fn mix_gains(gains: &mut [f32], mix: f32, removed: bool, output_gain: f32) {
     }
 }
 
+/// How much of its state a one-pole smoother with time constant `time_s` keeps per frame of
+/// `frame_s`: the internal time constants are kept in seconds so every window size behaves
+/// alike.
+pub fn keep_per_frame(time_s: f32, frame_s: f32) -> f32 {
+    (-frame_s / time_s).exp()
+}
+
 /// One-pole coefficient per frame for a time constant in ms; 0 ms is instantaneous.
 pub fn smoothing_coefficient(time_ms: f32, frame_s: f32) -> f32 {
     if time_ms <= 0.0 {

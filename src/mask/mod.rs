@@ -91,12 +91,8 @@ impl MaskState {
     fn regrid(&mut self, old_bins: usize, new_bins: usize, scratch: &mut [f32]) {
         self.tracker.regrid(old_bins, new_bins, scratch);
         self.speech_absence.regrid(old_bins, new_bins, scratch);
-        if old_bins < 2 || old_bins == new_bins {
-            return;
-        }
         for values in [&mut self.smoothed, &mut self.previous_clean_snr] {
-            noise_floor::resample(&values[..old_bins], &mut scratch[..new_bins]);
-            values[..new_bins].copy_from_slice(&scratch[..new_bins]);
+            noise_floor::regrid_values(values, old_bins, new_bins, scratch);
         }
     }
 }
@@ -301,7 +297,7 @@ impl Masker {
         let floor_gain = db_to_gain(settings.floor_db);
         let attack = smoothing_coefficient(settings.attack_ms, frame_s);
         let release = smoothing_coefficient(settings.release_ms, frame_s);
-        let prior_keep = (-frame_s / PRIOR_SNR_SMOOTHING_S).exp();
+        let prior_keep = gain::keep_per_frame(PRIOR_SNR_SMOOTHING_S, frame_s);
         let bin_hz = self.sample_rate / config.transform_size() as f32;
         for mask in self.masks.iter_mut().take(num_masks) {
             let powers = &mask.powers[..bins];

@@ -5,6 +5,8 @@
 //! terms is `density * window_power`. The print is stored on a fixed frequency grid so it
 //! survives window-size and padding changes and can be saved with the plugin state.
 
+use super::gain::keep_per_frame;
+
 /// Points of the print's frequency grid, DC to Nyquist.
 pub const PRINT_POINTS: usize = 1025;
 
@@ -144,10 +146,15 @@ impl NoiseTracker {
         let settle_frames = warmup + (SETTLE_S / frame_s).ceil() as u16;
         // At large windows a hop is long (43 ms at N = 8192): keep at least a few hops of
         // smoothing so the estimate does not rest on two or three periodograms.
-        let noise_keep = (-frame_s / NOISE_SMOOTHING_S.max(NOISE_SMOOTHING_HOPS * frame_s)).exp();
-        let presence_keep =
-            (-frame_s / PRESENCE_SMOOTHING_S.max(PRESENCE_SMOOTHING_HOPS * frame_s)).exp();
-        let mean_keep = (-frame_s / MEAN_SMOOTHING_S).exp();
+        let noise_keep = keep_per_frame(
+            NOISE_SMOOTHING_S.max(NOISE_SMOOTHING_HOPS * frame_s),
+            frame_s,
+        );
+        let presence_keep = keep_per_frame(
+            PRESENCE_SMOOTHING_S.max(PRESENCE_SMOOTHING_HOPS * frame_s),
+            frame_s,
+        );
+        let mean_keep = keep_per_frame(MEAN_SMOOTHING_S, frame_s);
         let exponent_scale = SPEECH_SNR / (1.0 + SPEECH_SNR);
         let mut heard_bins = 0usize;
         let mut stagnant_bins = 0usize;
@@ -260,7 +267,7 @@ impl NoiseTracker {
                 return;
             }
         }
-        let step = louder.powf(1.0 - (-frame_s / RISE_FOLLOW_S).exp());
+        let step = louder.powf(1.0 - keep_per_frame(RISE_FOLLOW_S, frame_s));
         for (noise, &heard) in self.noise[..bins].iter_mut().zip(&self.heard[..bins]) {
             if heard > settle_frames {
                 *noise *= step;
@@ -280,8 +287,7 @@ impl NoiseTracker {
             return;
         }
         for values in [&mut self.noise, &mut self.mean, &mut self.presence] {
-            resample(&values[..old_bins], &mut scratch[..new_bins]);
-            values[..new_bins].copy_from_slice(&scratch[..new_bins]);
+            regrid_values(values, old_bins, new_bins, scratch);
         }
         // Counts are not interpolated: a new bin is as settled as its nearest old one.
         let scale = (old_bins - 1) as f32 / (new_bins - 1) as f32;
@@ -297,6 +303,16 @@ impl NoiseTracker {
             }
         }
     }
+}
+
+/// Moves `values[..old_bins]` onto a grid of `new_bins` in place, through `scratch`; a
+/// grid of fewer than two bins has nothing to interpolate and is left as it is.
+pub fn regrid_values(values: &mut [f32], old_bins: usize, new_bins: usize, scratch: &mut [f32]) {
+    if old_bins < 2 || old_bins == new_bins {
+        return;
+    }
+    resample(&values[..old_bins], &mut scratch[..new_bins]);
+    values[..new_bins].copy_from_slice(&scratch[..new_bins]);
 }
 
 /// Linear interpolation between two grids that both span DC to Nyquist.

@@ -65,11 +65,7 @@ impl SpeechAbsence {
 
     /// Moves the smoothed SNRs onto a new bin grid (`scratch` holds `new_bins`).
     pub fn regrid(&mut self, old_bins: usize, new_bins: usize, scratch: &mut [f32]) {
-        if old_bins < 2 || old_bins == new_bins {
-            return;
-        }
-        super::noise_floor::resample(&self.smoothed[..old_bins], &mut scratch[..new_bins]);
-        self.smoothed[..new_bins].copy_from_slice(&scratch[..new_bins]);
+        super::noise_floor::regrid_values(&mut self.smoothed, old_bins, new_bins, scratch);
     }
 
     /// The absence probability of each bin into `absence`, from this frame's a priori SNRs.
@@ -85,7 +81,7 @@ impl SpeechAbsence {
         absence: &mut [f32],
     ) {
         let bins = prior_snrs.len();
-        let keep = (-frame_s / SMOOTHING_S).exp();
+        let keep = super::gain::keep_per_frame(SMOOTHING_S, frame_s);
         let smoothed = &mut self.smoothed[..bins];
         for (zeta, &xi) in smoothed.iter_mut().zip(prior_snrs) {
             *zeta = keep * *zeta + (1.0 - keep) * xi.min(ZETA_CEILING);
