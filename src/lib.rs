@@ -1,6 +1,7 @@
 //! Spectral Mask: an STFT spectral gate without time aliasing.
 
 pub mod analysis;
+pub mod choice;
 pub mod config;
 pub mod editor;
 pub mod mask;

@@ -10,7 +10,7 @@ use nice_plug::prelude::*;
 
 use crate::analysis::{self, AnalysisPublisher, AnalysisReader};
 use crate::editor::plugin_editor::{self, EditorApp};
-use crate::params::{settings_from_params, PrintPublisher, SpectralMaskParams};
+use crate::params::{PrintPublisher, SpectralMaskParams};
 use crate::processor::{stft_config, Processor};
 
 pub struct SpectralMask {
@@ -119,7 +119,7 @@ impl Plugin for SpectralMask {
         }
         let sample_rate = buffer_config.sample_rate;
         self.sample_rate = sample_rate;
-        let settings = settings_from_params(&self.params);
+        let settings = self.params.settings();
         // Hosts may activate several times in a row (e.g. while restoring state); the
         // processor's buffers are sized for the largest settings, so one per channel count
         // is enough.
@@ -164,7 +164,7 @@ impl Plugin for SpectralMask {
             .noise_print
             .try_install_loaded(|print| processor.masker_mut().set_noise_print(print));
 
-        let settings = settings_from_params(&self.params);
+        let settings = self.params.settings();
         processor.set_settings(&settings);
         if self.fresh && processor.config() != stft_config(&settings) {
             // Settings that arrive after activation but before any audio (a host setting up a

@@ -6,134 +6,312 @@
 
 use std::fmt;
 
+use crate::choice::{choice_enum, Choice};
+use crate::config::{MAX_WINDOW_SIZE, MIN_WINDOW_SIZE};
 use crate::stft::WindowKind;
 
-/// How a bin's level is turned into a gain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Pass bins at or above the threshold, reduce the others to the floor.
-    Binary,
-    /// A smooth gain around the threshold over `knee_db`.
-    Soft,
-    /// Keep what is below the threshold (the noise), reduce the rest.
-    BinaryInverted,
-    /// The soft gain, inverted.
-    SoftInverted,
-    /// The Wiener gain from a decision-directed a priori SNR; the threshold is an SNR offset.
-    Wiener,
-    /// The MMSE log-spectral amplitude gain (Ephraim & Malah), weighted by the speech
-    /// presence probability; the threshold is an SNR offset.
-    Lsa,
-}
-
-/// Frequency-domain smoothing of the mask; see `mask::kernel` for why each exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KernelKind {
-    None,
-    Hamming3,
-    Blackman5,
-    Brickwall5,
-    Brickwall7,
-    Exact,
-}
-
-impl KernelKind {
-    /// Every kernel, in the order of `KERNEL_NAMES`.
-    pub const ALL: [KernelKind; 6] = [
-        KernelKind::None,
-        KernelKind::Hamming3,
-        KernelKind::Blackman5,
-        KernelKind::Brickwall5,
-        KernelKind::Brickwall7,
-        KernelKind::Exact,
-    ];
-}
-
-/// What the threshold is measured against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reference {
-    /// dBFS: a full-scale sine on a bin reads 0 dB.
-    Absolute,
-    /// dB above a per-bin noise floor tracked causally from the signal.
-    Adaptive,
-    /// dB above a learned noise print (the adaptive floor until one is learned).
-    Print,
-}
-
-/// The complete set of values the processor works from.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Settings {
-    pub threshold_db: f32,
-    pub mode: Mode,
-    pub kernel: KernelKind,
-    pub padding_ratio: usize,
-    pub window_size: usize,
-    pub window: WindowKind,
-    /// Gain of reduced bins; `f32::NEG_INFINITY` means silence.
-    pub floor_db: f32,
-    pub knee_db: f32,
-    pub reference: Reference,
-    pub attack_ms: f32,
-    pub release_ms: f32,
-    /// One mask for all channels, from the loudest, so the stereo image does not wander.
-    pub stereo_link: bool,
-    pub mix_percent: f32,
-    pub output_gain_db: f32,
-    /// Output what the mask removes instead of what it keeps.
-    pub delta: bool,
-    /// While on, the noise print is learned from the input.
-    pub learn: bool,
-    /// The host bypass: the input, delayed by the latency, crossfaded in.
-    pub bypass: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        let mut settings = Settings {
-            threshold_db: 0.0,
-            mode: Mode::Soft,
-            kernel: KernelKind::None,
-            padding_ratio: 1,
-            window_size: 1024,
-            window: WindowKind::Hann,
-            floor_db: 0.0,
-            knee_db: 0.0,
-            reference: Reference::Absolute,
-            attack_ms: 0.0,
-            release_ms: 0.0,
-            stereo_link: true,
-            mix_percent: 100.0,
-            output_gain_db: 0.0,
-            delta: false,
-            learn: false,
-            bypass: false,
-        };
-        for spec in PARAMS {
-            settings
-                .set_value(spec.id, spec.default)
-                .expect("every default is in range");
-        }
-        settings
+choice_enum! {
+    /// How a bin's level is turned into a gain.
+    pub enum Mode {
+        /// Pass bins at or above the threshold, reduce the others to the floor.
+        Binary = "binary",
+        /// A smooth gain around the threshold over `knee_db`.
+        Soft = "soft",
+        /// Keep what is below the threshold (the noise), reduce the rest.
+        BinaryInverted = "binary_inverted",
+        /// The soft gain, inverted.
+        SoftInverted = "soft_inverted",
+        /// The Wiener gain from a decision-directed a priori SNR; the threshold is an SNR
+        /// offset.
+        Wiener = "wiener",
+        /// The MMSE log-spectral amplitude gain (Ephraim & Malah), weighted by the speech
+        /// presence probability; the threshold is an SNR offset.
+        Lsa = "lsa",
     }
 }
+
+choice_enum! {
+    /// Frequency-domain smoothing of the mask; see `mask::kernel` for why each exists.
+    pub enum KernelKind {
+        None = "none",
+        Hamming3 = "hamming3",
+        Blackman5 = "blackman5",
+        Brickwall5 = "brickwall5",
+        Brickwall7 = "brickwall7",
+        Exact = "exact",
+    }
+}
+
+choice_enum! {
+    /// What the threshold is measured against.
+    pub enum Reference {
+        /// dBFS: a full-scale sine on a bin reads 0 dB.
+        Absolute = "absolute",
+        /// dB above a per-bin noise floor tracked causally from the signal.
+        Adaptive = "adaptive",
+        /// dB above a learned noise print (the adaptive floor until one is learned).
+        Print = "print",
+    }
+}
+
+/// Every parameter, declared once: the `Settings` field and its type, then the stable id,
+/// the display name, the shape, the default (in the shape's units: the variant index for a
+/// choice) and the help line. Ids never change once released; a renamed display name keeps
+/// its id.
+///
+/// The list is handed to `$emit`, a macro that generates code from it: [`settings_table`]
+/// here (the `Settings` struct, its default, [`PARAMS`] and the read and write by id) and
+/// the plugin's parameters in `params` (their fields, builders and the typed read that the
+/// audio thread uses). Adding a parameter is one entry here plus its use in the DSP.
+macro_rules! declare_params {
+    ($emit:ident) => {
+        $emit! {
+            threshold_db: f32 {
+                id: "threshold",
+                name: "Threshold",
+                kind: float(-140.0, 20.0, "dB"),
+                default: 0.0,
+                help: "gates: bins below it are reduced; wiener/lsa: an SNR offset; dBFS, or dB above the noise floor / print",
+            }
+            /// The threshold's slope in dB per octave about 1 kHz (`mask::tilt`).
+            tilt_db: f32 {
+                id: "tilt",
+                name: "Tilt",
+                kind: float(-12.0, 12.0, "dB/oct"),
+                default: 0.0,
+                help: "threshold slope across frequency about 1 kHz: positive cuts harder above it (hiss), negative below (rumble)",
+            }
+            mode: Mode {
+                id: "mode",
+                name: "Mode",
+                kind: choice::<Mode>(),
+                default: Mode::Lsa as usize as f32,
+                help: "binary gate, soft gate with a knee, either inverted (keep what is below), or a statistical estimator (wiener, lsa: the threshold is an SNR offset)",
+            }
+            kernel: KernelKind {
+                id: "kernel",
+                name: "Kernel",
+                kind: choice::<KernelKind>(),
+                default: KernelKind::Brickwall7 as usize as f32,
+                help: "frequency smoothing of the mask that bounds its impulse response (time aliasing)",
+            }
+            /// The transform size over the window size, P = M / N.
+            padding_ratio: usize {
+                id: "padding",
+                name: "Padding",
+                kind: ParamKind::Ratio { variants: &["1", "2", "4", "8"] },
+                default: 1.0,
+                help: "transform size over window size (M / N)",
+            }
+            window_size: usize {
+                id: "window_size",
+                name: "Window Size",
+                kind: ParamKind::PowerOfTwo { min: MIN_WINDOW_SIZE, max: MAX_WINDOW_SIZE },
+                default: 2048.0,
+                help: "samples per frame (N)",
+            }
+            window: WindowKind {
+                id: "window",
+                name: "Window",
+                kind: choice::<WindowKind>(),
+                default: WindowKind::Hann as usize as f32,
+                help: "analysis window; the hop is N/4 for all three",
+            }
+            /// Gain of reduced bins; `f32::NEG_INFINITY` means silence.
+            floor_db: f32 {
+                id: "floor",
+                name: "Floor",
+                kind: ParamKind::Float {
+                    min: FLOOR_MIN_DB,
+                    max: 0.0,
+                    unit: "dB",
+                    skew: 1.0,
+                    neg_inf_at_min: true,
+                },
+                default: -30.0,
+                help: "gain of reduced bins: the level left in noise-only parts (-inf: silence)",
+            }
+            knee_db: f32 {
+                id: "knee",
+                name: "Knee",
+                kind: float(0.0, 24.0, "dB"),
+                default: 6.0,
+                help: "width of the soft modes' transition",
+            }
+            reference: Reference {
+                id: "reference",
+                name: "Reference",
+                kind: choice::<Reference>(),
+                default: Reference::Adaptive as usize as f32,
+                help: "threshold in dBFS, above the tracked noise floor, or above the learned print",
+            }
+            attack_ms: f32 {
+                id: "attack",
+                name: "Attack",
+                kind: time(500.0),
+                default: 0.0,
+                help: "time for a bin's gain to open",
+            }
+            release_ms: f32 {
+                id: "release",
+                name: "Release",
+                kind: time(2000.0),
+                default: 10.0,
+                help: "time for a bin's gain to close",
+            }
+            /// One mask for all channels, from the loudest, so the stereo image does not
+            /// wander.
+            stereo_link: bool {
+                id: "stereo_link",
+                name: "Stereo Link",
+                kind: ParamKind::Toggle,
+                default: 1.0,
+                help: "one mask for all channels, from the loudest",
+            }
+            mix_percent: f32 {
+                id: "mix",
+                name: "Mix",
+                kind: float(0.0, 100.0, "%"),
+                default: 100.0,
+                help: "dry/wet, in the spectrum so it stays aligned",
+            }
+            output_gain_db: f32 {
+                id: "output_gain",
+                name: "Output Gain",
+                kind: float(-24.0, 24.0, "dB"),
+                default: 0.0,
+                help: "gain after the mask",
+            }
+            /// Output what the mask removes instead of what it keeps.
+            delta: bool {
+                id: "delta",
+                name: "Listen Removed",
+                kind: ParamKind::Toggle,
+                default: 0.0,
+                help: "output what the mask removes",
+            }
+            /// While on, the noise print is learned from the input.
+            learn: bool {
+                id: "learn",
+                name: "Learn Print",
+                kind: ParamKind::Toggle,
+                default: 0.0,
+                help: "while on, learn the noise print from the input",
+            }
+            /// The host bypass: the input, delayed by the latency, crossfaded in.
+            bypass: bool {
+                id: "bypass",
+                name: "Bypass",
+                kind: ParamKind::Toggle,
+                default: 0.0,
+                help: "pass the input, delayed by the latency so the host's compensation holds",
+            }
+        }
+    };
+}
+pub(crate) use declare_params;
+
+/// Generates, from [`declare_params`]: `Settings`, its `Default`, one const spec per field in
+/// [`specs`], [`PARAMS`] in declaration order, and `Settings::set_value` / `value`.
+macro_rules! settings_table {
+    ($(
+        $(#[$doc:meta])*
+        $field:ident: $ty:ty {
+            id: $id:tt,
+            name: $name:expr,
+            kind: $kind:expr,
+            default: $default:expr,
+            help: $help:expr,
+        }
+    )*) => {
+        /// The complete set of values the processor works from.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub struct Settings {
+            $( $(#[$doc])* pub $field: $ty, )*
+        }
+
+        /// Each parameter's spec, named by its `Settings` field.
+        #[allow(non_upper_case_globals)]
+        pub mod specs {
+            use super::*;
+            $(
+                pub const $field: ParamSpec = ParamSpec {
+                    id: $id,
+                    name: $name,
+                    kind: $kind,
+                    default: $default,
+                    help: $help,
+                };
+            )*
+        }
+
+        /// Every parameter, in declaration order (the order hosts list them in).
+        pub const PARAMS: &[ParamSpec] = &[$(specs::$field),*];
+
+        impl Default for Settings {
+            fn default() -> Self {
+                Self {
+                    $( $field: SettingValue::from_spec_value(&specs::$field, specs::$field.default), )*
+                }
+            }
+        }
+
+        impl Settings {
+            /// Sets a parameter from a value in its spec's units (variant index for choices).
+            pub fn set_value(&mut self, id: &str, value: f32) -> Result<(), SettingError> {
+                match id {
+                    $( $id => self.$field = SettingValue::from_spec_value(&specs::$field, value), )*
+                    _ => return Err(SettingError::UnknownId(id.to_string())),
+                }
+                Ok(())
+            }
+
+            /// The value of a parameter in its spec's units (variant index for choices).
+            pub fn value(&self, id: &str) -> Option<f32> {
+                Some(match id {
+                    $( $id => self.$field.spec_value(&specs::$field), )*
+                    _ => return None,
+                })
+            }
+        }
+    };
+}
+
+declare_params!(settings_table);
 
 /// The shape of a parameter's values.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ParamKind {
     /// A number in `unit` between `min` and `max`. `neg_inf_at_min` means the minimum
-    /// reads and behaves as -inf (a floor of silence).
+    /// reads and behaves as -inf (a floor of silence). `skew` spreads the range on a
+    /// control: the position of a value is `((value - min) / (max - min))^skew`, for the
+    /// host's parameter and the editor's slider alike.
     Float {
         min: f32,
         max: f32,
         unit: &'static str,
+        skew: f32,
         neg_inf_at_min: bool,
     },
     /// One of the named variants; the value is the variant's index.
     Choice { variants: &'static [&'static str] },
+    /// One of the named powers of two `1, 2, 4, ...`; the value is the variant's index, the
+    /// setting the power (`1 << index`).
+    Ratio { variants: &'static [&'static str] },
     /// A power of two between `min` and `max`.
     PowerOfTwo { min: usize, max: usize },
     /// Off (0) or on (1).
     Toggle,
+}
+
+impl ParamKind {
+    /// The variant names of a choice or a ratio.
+    pub fn variants(&self) -> Option<&'static [&'static str]> {
+        match *self {
+            ParamKind::Choice { variants } | ParamKind::Ratio { variants } => Some(variants),
+            _ => None,
+        }
+    }
 }
 
 /// One parameter: stable id, display name, shape and default (in `ParamKind`'s units).
@@ -146,178 +324,104 @@ pub struct ParamSpec {
     pub help: &'static str,
 }
 
-pub const MODE_NAMES: &[&str] = &[
-    "binary",
-    "soft",
-    "binary_inverted",
-    "soft_inverted",
-    "wiener",
-    "lsa",
-];
-pub const KERNEL_NAMES: &[&str] = &[
-    "none",
-    "hamming3",
-    "blackman5",
-    "brickwall5",
-    "brickwall7",
-    "exact",
-];
-pub const WINDOW_NAMES: &[&str] = &["hann", "hamming", "blackman"];
-pub const REFERENCE_NAMES: &[&str] = &["absolute", "adaptive", "print"];
-pub const PADDING_NAMES: &[&str] = &["1", "2", "4", "8"];
+/// A type of a `Settings` field: what a value in its spec's units stands for, and back.
+pub trait SettingValue: Copy {
+    fn from_spec_value(spec: &ParamSpec, value: f32) -> Self;
+    fn spec_value(self, spec: &ParamSpec) -> f32;
+}
+
+impl SettingValue for f32 {
+    fn from_spec_value(spec: &ParamSpec, value: f32) -> Self {
+        match spec.kind {
+            ParamKind::Float {
+                min,
+                neg_inf_at_min: true,
+                ..
+            } if value <= min => f32::NEG_INFINITY,
+            _ => value,
+        }
+    }
+
+    fn spec_value(self, spec: &ParamSpec) -> f32 {
+        match spec.kind {
+            ParamKind::Float { min, .. } => self.max(min),
+            _ => self,
+        }
+    }
+}
+
+impl SettingValue for bool {
+    fn from_spec_value(_: &ParamSpec, value: f32) -> Self {
+        value >= 0.5
+    }
+
+    fn spec_value(self, _: &ParamSpec) -> f32 {
+        if self {
+            1.0
+        } else {
+            0.0
+        }
+    }
+}
+
+impl SettingValue for usize {
+    fn from_spec_value(spec: &ParamSpec, value: f32) -> Self {
+        let index = value.round().max(0.0) as usize;
+        match spec.kind {
+            ParamKind::Ratio { variants } => 1 << index.min(variants.len() - 1),
+            ParamKind::PowerOfTwo { min, max } => index.clamp(min, max).next_power_of_two(),
+            _ => index,
+        }
+    }
+
+    fn spec_value(self, spec: &ParamSpec) -> f32 {
+        match spec.kind {
+            ParamKind::Ratio { .. } => self.trailing_zeros() as f32,
+            _ => self as f32,
+        }
+    }
+}
+
+impl<T: Choice> SettingValue for T {
+    fn from_spec_value(_: &ParamSpec, value: f32) -> Self {
+        T::from_index(value.round().max(0.0) as usize)
+    }
+
+    fn spec_value(self, _: &ParamSpec) -> f32 {
+        self.index() as f32
+    }
+}
 
 /// The lowest floor setting; it reads and acts as -inf.
 pub const FLOOR_MIN_DB: f32 = -120.0;
 
+/// A linear number in `unit`.
 const fn float(min: f32, max: f32, unit: &'static str) -> ParamKind {
     ParamKind::Float {
         min,
         max,
         unit,
+        skew: 1.0,
         neg_inf_at_min: false,
     }
 }
 
-/// Ids never change once released; a renamed display name keeps its id.
-pub const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        id: "threshold",
-        name: "Threshold",
-        kind: float(-140.0, 20.0, "dB"),
-        default: 0.0,
-        help: "gates: bins below it are reduced; wiener/lsa: an SNR offset; dBFS, or dB above the noise floor / print",
-    },
-    ParamSpec {
-        id: "mode",
-        name: "Mode",
-        kind: ParamKind::Choice {
-            variants: MODE_NAMES,
-        },
-        default: 5.0,
-        help: "binary gate, soft gate with a knee, either inverted (keep what is below), or a statistical estimator (wiener, lsa: the threshold is an SNR offset)",
-    },
-    ParamSpec {
-        id: "kernel",
-        name: "Kernel",
-        kind: ParamKind::Choice {
-            variants: KERNEL_NAMES,
-        },
-        default: 4.0,
-        help: "frequency smoothing of the mask that bounds its impulse response (time aliasing)",
-    },
-    ParamSpec {
-        id: "padding",
-        name: "Padding",
-        kind: ParamKind::Choice {
-            variants: PADDING_NAMES,
-        },
-        default: 1.0,
-        help: "transform size over window size (M / N)",
-    },
-    ParamSpec {
-        id: "window_size",
-        name: "Window Size",
-        kind: ParamKind::PowerOfTwo {
-            min: 256,
-            max: 8192,
-        },
-        default: 2048.0,
-        help: "samples per frame (N)",
-    },
-    ParamSpec {
-        id: "window",
-        name: "Window",
-        kind: ParamKind::Choice {
-            variants: WINDOW_NAMES,
-        },
-        default: 0.0,
-        help: "analysis window; the hop is N/4 for all three",
-    },
-    ParamSpec {
-        id: "floor",
-        name: "Floor",
-        kind: ParamKind::Float {
-            min: FLOOR_MIN_DB,
-            max: 0.0,
-            unit: "dB",
-            neg_inf_at_min: true,
-        },
-        default: -30.0,
-        help: "gain of reduced bins: the level left in noise-only parts (-inf: silence)",
-    },
-    ParamSpec {
-        id: "knee",
-        name: "Knee",
-        kind: float(0.0, 24.0, "dB"),
-        default: 6.0,
-        help: "width of the soft modes' transition",
-    },
-    ParamSpec {
-        id: "reference",
-        name: "Reference",
-        kind: ParamKind::Choice {
-            variants: REFERENCE_NAMES,
-        },
-        default: 1.0,
-        help: "threshold in dBFS, above the tracked noise floor, or above the learned print",
-    },
-    ParamSpec {
-        id: "attack",
-        name: "Attack",
-        kind: float(0.0, 500.0, "ms"),
-        default: 0.0,
-        help: "time for a bin's gain to open",
-    },
-    ParamSpec {
-        id: "release",
-        name: "Release",
-        kind: float(0.0, 2000.0, "ms"),
-        default: 10.0,
-        help: "time for a bin's gain to close",
-    },
-    ParamSpec {
-        id: "stereo_link",
-        name: "Stereo Link",
-        kind: ParamKind::Toggle,
-        default: 1.0,
-        help: "one mask for all channels, from the loudest",
-    },
-    ParamSpec {
-        id: "mix",
-        name: "Mix",
-        kind: float(0.0, 100.0, "%"),
-        default: 100.0,
-        help: "dry/wet, in the spectrum so it stays aligned",
-    },
-    ParamSpec {
-        id: "output_gain",
-        name: "Output Gain",
-        kind: float(-24.0, 24.0, "dB"),
-        default: 0.0,
-        help: "gain after the mask",
-    },
-    ParamSpec {
-        id: "delta",
-        name: "Listen Removed",
-        kind: ParamKind::Toggle,
-        default: 0.0,
-        help: "output what the mask removes",
-    },
-    ParamSpec {
-        id: "learn",
-        name: "Learn Print",
-        kind: ParamKind::Toggle,
-        default: 0.0,
-        help: "while on, learn the noise print from the input",
-    },
-    ParamSpec {
-        id: "bypass",
-        name: "Bypass",
-        kind: ParamKind::Toggle,
-        default: 0.0,
-        help: "pass the input, delayed by the latency so the host's compensation holds",
-    },
-];
+/// A time from 0 to `max` ms, skewed towards short times: most useful attack and release
+/// times sit in the first tenth of the range.
+const fn time(max: f32) -> ParamKind {
+    ParamKind::Float {
+        min: 0.0,
+        max,
+        unit: "ms",
+        skew: 0.25,
+        neg_inf_at_min: false,
+    }
+}
+
+/// The variants of a [`Choice`] setting.
+const fn choice<T: Choice>() -> ParamKind {
+    ParamKind::Choice { variants: T::NAMES }
+}
 
 /// The spec of `id`, if there is one.
 pub fn spec(id: &str) -> Option<&'static ParamSpec> {
@@ -371,6 +475,7 @@ impl ParamSpec {
                 max,
                 unit,
                 neg_inf_at_min,
+                ..
             } => {
                 let low = if neg_inf_at_min {
                     "-inf".to_string()
@@ -379,7 +484,7 @@ impl ParamSpec {
                 };
                 format!("{low} .. {} {unit}", format_number(max))
             }
-            ParamKind::Choice { variants } => variants.join(" | "),
+            ParamKind::Choice { variants } | ParamKind::Ratio { variants } => variants.join(" | "),
             ParamKind::PowerOfTwo { min, max } => format!("{min} .. {max}, powers of two"),
             ParamKind::Toggle => "off | on".to_string(),
         }
@@ -390,7 +495,7 @@ impl ParamSpec {
     pub fn value_text(&self, value: f32) -> String {
         match self.kind {
             ParamKind::Float { unit, .. } => format!("{} {unit}", self.number_text(value)),
-            ParamKind::Choice { variants } => variants
+            ParamKind::Choice { variants } | ParamKind::Ratio { variants } => variants
                 .get(value.round().max(0.0) as usize)
                 .copied()
                 .unwrap_or("?")
@@ -416,7 +521,7 @@ impl ParamSpec {
             return "-inf".to_string();
         }
         let decimals = match unit {
-            "dB" => 1,
+            "dB" | "dB/oct" => 1,
             "ms" if value < 10.0 => 1,
             _ => 0,
         };
@@ -444,6 +549,7 @@ impl ParamSpec {
                 max,
                 unit,
                 neg_inf_at_min,
+                ..
             } => {
                 let number = trimmed
                     .strip_suffix(unit)
@@ -462,7 +568,7 @@ impl ParamSpec {
                 }
                 Ok(value)
             }
-            ParamKind::Choice { variants } => variants
+            ParamKind::Choice { variants } | ParamKind::Ratio { variants } => variants
                 .iter()
                 .position(|name| name.eq_ignore_ascii_case(trimmed))
                 .map(|index| index as f32)
@@ -501,79 +607,6 @@ impl Settings {
         let value = spec.parse(value)?;
         self.set_value(spec.id, value)
     }
-
-    /// Sets a parameter from a value in its spec's units (variant index for choices).
-    pub fn set_value(&mut self, id: &str, value: f32) -> Result<(), SettingError> {
-        let index = value.round().max(0.0) as usize;
-        let on = value >= 0.5;
-        match id {
-            "threshold" => self.threshold_db = value,
-            "mode" => {
-                self.mode = [
-                    Mode::Binary,
-                    Mode::Soft,
-                    Mode::BinaryInverted,
-                    Mode::SoftInverted,
-                    Mode::Wiener,
-                    Mode::Lsa,
-                ][index.min(5)]
-            }
-            "kernel" => self.kernel = KernelKind::ALL[index.min(KernelKind::ALL.len() - 1)],
-            "padding" => self.padding_ratio = 1 << index.min(3),
-            "window_size" => self.window_size = (index.max(1)).next_power_of_two(),
-            "window" => {
-                self.window =
-                    [WindowKind::Hann, WindowKind::Hamming, WindowKind::Blackman][index.min(2)]
-            }
-            "floor" => {
-                self.floor_db = if value <= FLOOR_MIN_DB {
-                    f32::NEG_INFINITY
-                } else {
-                    value
-                }
-            }
-            "knee" => self.knee_db = value,
-            "reference" => {
-                self.reference =
-                    [Reference::Absolute, Reference::Adaptive, Reference::Print][index.min(2)]
-            }
-            "attack" => self.attack_ms = value,
-            "release" => self.release_ms = value,
-            "stereo_link" => self.stereo_link = on,
-            "mix" => self.mix_percent = value,
-            "output_gain" => self.output_gain_db = value,
-            "delta" => self.delta = on,
-            "learn" => self.learn = on,
-            "bypass" => self.bypass = on,
-            _ => return Err(SettingError::UnknownId(id.to_string())),
-        }
-        Ok(())
-    }
-
-    /// The value of a parameter in its spec's units (variant index for choices).
-    pub fn value(&self, id: &str) -> Option<f32> {
-        let toggle = |on: bool| if on { 1.0 } else { 0.0 };
-        Some(match id {
-            "threshold" => self.threshold_db,
-            "mode" => self.mode as usize as f32,
-            "kernel" => self.kernel as usize as f32,
-            "padding" => self.padding_ratio.trailing_zeros() as f32,
-            "window_size" => self.window_size as f32,
-            "window" => self.window as usize as f32,
-            "floor" => self.floor_db.max(FLOOR_MIN_DB),
-            "knee" => self.knee_db,
-            "reference" => self.reference as usize as f32,
-            "attack" => self.attack_ms,
-            "release" => self.release_ms,
-            "stereo_link" => toggle(self.stereo_link),
-            "mix" => self.mix_percent,
-            "output_gain" => self.output_gain_db,
-            "delta" => toggle(self.delta),
-            "learn" => toggle(self.learn),
-            "bypass" => toggle(self.bypass),
-            _ => return None,
-        })
-    }
 }
 
 #[cfg(test)]
@@ -585,6 +618,17 @@ mod tests {
         let settings = Settings::default();
         for spec in PARAMS {
             assert_eq!(settings.value(spec.id), Some(spec.default), "{}", spec.id);
+        }
+    }
+
+    #[test]
+    fn ratios_read_as_powers_of_two() {
+        let spec = &specs::padding_ratio;
+        for (index, name) in spec.kind.variants().unwrap().iter().enumerate() {
+            let value = spec.parse(name).unwrap();
+            assert_eq!(value, index as f32);
+            assert_eq!(usize::from_spec_value(spec, value), 1 << index);
+            assert_eq!(name.parse::<usize>(), Ok(1 << index));
         }
     }
 

@@ -101,6 +101,7 @@ fn publishing_never_allocates() {
 /// on and off.
 #[test]
 fn processing_never_allocates() {
+    use spectral_mask::choice::Choice;
     use spectral_mask::settings::{KernelKind, Mode, Reference};
     use spectral_mask::stft::WindowKind;
 

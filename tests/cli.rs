@@ -214,7 +214,9 @@ fn null_render_for_every_window_padding_and_kernel() {
     let decoded = write_wav(&dir.path().join("in.wav"), &signal, RATE, Format::Float32);
     for window in ["hann", "hamming", "blackman"] {
         for padding in [1, 2, 4, 8] {
-            for kernel in spectral_mask::settings::KERNEL_NAMES {
+            for kernel in
+                <spectral_mask::settings::KernelKind as spectral_mask::choice::Choice>::NAMES
+            {
                 let extra = vec![
                     "window_size=512".to_string(),
                     format!("window={window}"),

@@ -55,7 +55,9 @@ fn random_text(rng: &mut StdRng, spec: &spectral_mask::settings::ParamSpec) -> S
                 format!("{:.1}", rng.gen_range(min..=max))
             }
         }
-        ParamKind::Choice { variants } => variants[rng.gen_range(0..variants.len())].to_string(),
+        ParamKind::Choice { variants } | ParamKind::Ratio { variants } => {
+            variants[rng.gen_range(0..variants.len())].to_string()
+        }
         ParamKind::PowerOfTwo { min, max } => {
             let exponent = rng.gen_range(min.trailing_zeros()..=max.trailing_zeros());
             (1usize << exponent).to_string()

@@ -14,40 +14,28 @@ pub const SECTION_HEIGHT: f32 = 20.0;
 /// Width of the label column.
 pub const LABEL_WIDTH: f32 = 70.0;
 
-/// Parameters whose range is better spread by a square-root skew (times: most of the
-/// useful settings sit in the first tenth of the range).
-fn skewed(id: &str) -> bool {
-    matches!(id, "attack" | "release")
-}
-
-fn float_range(id: &str) -> Option<(f32, f32)> {
+/// The range and skew of a float parameter.
+fn float_range(id: &str) -> Option<(f32, f32, f32)> {
     match settings::spec(id)?.kind {
-        ParamKind::Float { min, max, .. } => Some((min, max)),
+        ParamKind::Float { min, max, skew, .. } => Some((min, max, skew)),
         _ => None,
     }
 }
 
-/// Slider position (0..1) of a value.
+/// Slider position (0..1) of a value: the host's normalised value, skewed as the spec says.
 fn position_of(id: &str, value: f32) -> f32 {
-    let Some((min, max)) = float_range(id) else {
+    let Some((min, max, skew)) = float_range(id) else {
         return 0.0;
     };
-    let t = ((value - min) / (max - min)).clamp(0.0, 1.0);
-    if skewed(id) {
-        t.sqrt()
-    } else {
-        t
-    }
+    ((value - min) / (max - min)).clamp(0.0, 1.0).powf(skew)
 }
 
 /// Value at a slider position (0..1).
 fn value_at(id: &str, position: f32) -> f32 {
-    let Some((min, max)) = float_range(id) else {
+    let Some((min, max, skew)) = float_range(id) else {
         return 0.0;
     };
-    let p = position.clamp(0.0, 1.0);
-    let t = if skewed(id) { p * p } else { p };
-    min + t * (max - min)
+    min + position.clamp(0.0, 1.0).powf(skew.recip()) * (max - min)
 }
 
 fn default_of(id: &str) -> f32 {
@@ -126,7 +114,7 @@ pub fn slider(
     let position = position_of(id, value);
     // Bipolar ranges fill from their zero.
     let origin = match float_range(id) {
-        Some((min, max)) if min < 0.0 && max > 0.0 && id != "threshold" => position_of(id, 0.0),
+        Some((min, max, _)) if min < 0.0 && max > 0.0 && id != "threshold" => position_of(id, 0.0),
         _ => 0.0,
     };
     let x_of = |p: f32| rect.left() + p * rect.width();
@@ -397,7 +385,8 @@ mod tests {
             let back = value_at(id, position_of(id, value));
             assert!((back - value).abs() < 1e-3, "{id}: {back}");
         }
-        // Release 60 ms of 2000: sqrt(0.03) = 0.173 of the way.
-        assert!((position_of("release", 60.0) - 0.1732).abs() < 1e-3);
+        // Release 60 ms of 2000: 0.03^0.25 = 0.416 of the way, where the host's parameter
+        // puts it too (params' tests check that side).
+        assert!((position_of("release", 60.0) - 0.4162).abs() < 1e-3);
     }
 }

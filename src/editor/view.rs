@@ -388,14 +388,15 @@ fn draw_panel(ui: &mut Ui, rect: Rect, params: &mut impl ParamAccess) {
     let width = rect.width();
     let mut child = ui.new_child(UiBuilder::new().max_rect(rect));
     let ui = &mut child;
-    // Spread the rows over the height there is: 15 rows, 4 section titles, 19 gaps and
+    // Spread the rows over the height there is: 16 rows, 4 section titles, 20 gaps and
     // the footer line.
-    const FIXED_HEIGHT: f32 = 15.0 * ROW_HEIGHT + 4.0 * controls::SECTION_HEIGHT + 18.0;
-    let spacing = ((rect.height() - FIXED_HEIGHT) / 19.0).clamp(2.0, 9.0);
+    const FIXED_HEIGHT: f32 = 16.0 * ROW_HEIGHT + 4.0 * controls::SECTION_HEIGHT + 18.0;
+    let spacing = ((rect.height() - FIXED_HEIGHT) / 20.0).clamp(2.0, 9.0);
     ui.spacing_mut().item_spacing = vec2(0.0, spacing);
 
     controls::section(ui, "MASK", width);
     controls::slider(ui, params, "threshold", "Threshold", width);
+    controls::slider(ui, params, "tilt", "Tilt", width);
     controls::segmented(
         ui,
         params,

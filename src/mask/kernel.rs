@@ -21,6 +21,7 @@
 use std::f64::consts::{PI, TAU};
 use std::sync::OnceLock;
 
+use crate::choice::Choice;
 use crate::config::{MAX_PADDING_RATIO, MAX_WINDOW_SIZE, MIN_WINDOW_SIZE};
 use crate::settings::KernelKind;
 use crate::stft::{Complex, FftPlans, StftConfig, WindowKind};
@@ -85,7 +86,7 @@ const PADDINGS: usize = MAX_PADDING_RATIO.trailing_zeros() as usize + 1;
 
 impl TapTable {
     fn index(kind: KernelKind, config: StftConfig) -> usize {
-        let kind = KernelKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+        let kind = kind.index();
         let size =
             (config.window_size.trailing_zeros() - MIN_WINDOW_SIZE.trailing_zeros()) as usize;
         let padding = config.padding_ratio.trailing_zeros() as usize;
@@ -95,7 +96,7 @@ impl TapTable {
     fn new() -> Self {
         let mut entries =
             vec![(0, [1.0, 0.0, 0.0, 0.0]); KernelKind::ALL.len() * WINDOW_SIZES * PADDINGS];
-        for kind in KernelKind::ALL {
+        for &kind in KernelKind::ALL {
             for size in 0..WINDOW_SIZES {
                 for padding in 0..PADDINGS {
                     let config =
@@ -271,7 +272,7 @@ mod tests {
     #[test]
     fn every_kernel_keeps_a_constant_mask_constant() {
         let mut kernel = Kernel::new();
-        for kind in KernelKind::ALL {
+        for &kind in KernelKind::ALL {
             for p in [1, 2, 4, 8] {
                 let config = StftConfig::new(512, p, WindowKind::Hann);
                 kernel.prepare(kind, config);

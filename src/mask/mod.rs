@@ -7,6 +7,7 @@ pub mod gain;
 pub mod kernel;
 pub mod noise_floor;
 pub mod presence;
+pub mod tilt;
 
 use crate::config::MAX_TRANSFORM_SIZE;
 use crate::settings::{Mode, Reference, Settings};
@@ -15,6 +16,7 @@ use gain::{db_to_gain, full_scale_power, power_to_db, smoothing_coefficient, Est
 use kernel::Kernel;
 use noise_floor::{NoiseTracker, PrintLearner, PRINT_POINTS, SILENCE_DB};
 use presence::SpeechAbsence;
+use tilt::Tilt;
 
 const MAX_BINS: usize = MAX_TRANSFORM_SIZE / 2 + 1;
 
@@ -115,6 +117,7 @@ pub struct Masker {
     print_bins: Vec<f32>,
     print_bins_for: Option<StftConfig>,
     kernel: Kernel,
+    tilt: Tilt,
     geometry: Option<StftConfig>,
     scratch: Vec<f32>,
     sample_rate: f32,
@@ -136,6 +139,7 @@ impl Masker {
             print_bins: vec![0.0; MAX_BINS],
             print_bins_for: None,
             kernel: Kernel::new(),
+            tilt: Tilt::new(),
             geometry: None,
             scratch: vec![0.0; MAX_BINS],
             sample_rate,
@@ -281,6 +285,14 @@ impl Masker {
             for threshold in thresholds.iter_mut() {
                 // Never zero, even at -140 dB below a silent reference: the gain rules divide.
                 *threshold = (threshold.max(silence) * threshold_ratio).max(f32::MIN_POSITIVE);
+            }
+            if let Some(factors) = self
+                .tilt
+                .factors(settings.tilt_db, config, self.sample_rate)
+            {
+                for (threshold, factor) in thresholds.iter_mut().zip(factors) {
+                    *threshold = (*threshold * factor).max(f32::MIN_POSITIVE);
+                }
             }
         }
 

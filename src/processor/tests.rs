@@ -5,7 +5,7 @@ use crate::settings::{KernelKind, Mode, Reference};
 use crate::stft::tests::{max_error_db, noise};
 use crate::stft::WindowKind;
 
-const KERNELS: [KernelKind; 6] = KernelKind::ALL;
+const KERNELS: &[KernelKind] = <KernelKind as crate::choice::Choice>::ALL;
 
 fn all_ones(window: WindowKind, n: usize, p: usize, kernel: KernelKind) -> Settings {
     Settings {
@@ -55,7 +55,7 @@ fn all_ones_mask_nulls_every_window_size_padding_and_kernel() {
     for window in windows {
         for n in [256, 1024, 4096, 8192] {
             for p in [1, 2, 4, 8] {
-                for kernel in KERNELS {
+                for &kernel in KERNELS {
                     let settings = all_ones(window, n, p, kernel);
                     let input = vec![noise(2 * n + 3000, n as u32 ^ p as u32)];
                     let output = render(&settings, 48_000.0, &input, |_| {});
@@ -77,7 +77,7 @@ fn all_ones_mask_nulls_at_every_host_block_size() {
         .iter()
         .map(|x| ((x + 0.8) * 2500.0) as usize + 1)
         .collect();
-    for kernel in KERNELS {
+    for &kernel in KERNELS {
         let settings = all_ones(WindowKind::Hann, 1024, 2, kernel);
         let input = vec![noise(30_000, 1), noise(30_000, 2)];
         for blocks in [&[1][..], &[7], &[64], &[512], &[4096], &random] {
@@ -205,7 +205,7 @@ fn random_mask_rejection(kernel: KernelKind, n: usize, p: usize) -> f32 {
 #[test]
 fn alias_rejection_meets_the_figures_moorer_gives() {
     let mut table = String::from("| kernel | P=1 | P=2 | P=4 | P=8 |\n|---|---|---|---|---|\n");
-    for kernel in KERNELS {
+    for &kernel in KERNELS {
         let mut row = format!("| {kernel:?} atom |");
         let mut random_row = format!("| {kernel:?} random |");
         for p in [1, 2, 4, 8] {
@@ -603,5 +603,43 @@ fn frames_aligned_to_the_timeline_do_not_depend_on_how_long_the_processor_idled(
         2 * RATE as usize + 448,
     ] {
         assert_eq!(render_after_idling(idle), reference, "idle {idle}");
+    }
+}
+
+#[test]
+fn a_tilted_threshold_cuts_above_the_pivot_and_spares_below() {
+    let second = RATE as usize;
+    let input: Vec<f32> = noise(6 * second, 43).iter().map(|x| x * 0.25).collect();
+    let settings = Settings {
+        mode: Mode::Binary,
+        reference: Reference::Adaptive,
+        // 10 dB under the noise at 1 kHz; +12 dB per octave puts it 14 dB over at 4 kHz
+        // and 22 dB under at 500 Hz.
+        threshold_db: -10.0,
+        tilt_db: 12.0,
+        ..Settings::default()
+    };
+    let latency = Processor::new(1, RATE, settings).latency_samples();
+    let mut padded = input.clone();
+    padded.resize(input.len() + latency, 0.0);
+    let output = run_switched(&settings, &[], &padded);
+    // 1 kHz bands over the last 4 s.
+    let span = 2 * second..6 * second;
+    let before = band_levels_db(&input[span.clone()], 24);
+    let after = band_levels_db(&output[span.start + latency..span.end + latency], 24);
+    let cuts: Vec<f32> = before.iter().zip(&after).map(|(b, a)| b - a).collect();
+    assert!(cuts[0] < 1.0, "0-1 kHz is spared: {:.1} dB", cuts[0]);
+    for (band, cut) in cuts.iter().enumerate().skip(4) {
+        assert!(*cut > 20.0, "{band}-{} kHz is cut: {cut:.1} dB", band + 1);
+    }
+    // Flat, the same threshold passes the noise everywhere.
+    let flat = Settings {
+        tilt_db: 0.0,
+        ..settings
+    };
+    let output = run_switched(&flat, &[], &padded);
+    let after = band_levels_db(&output[span.start + latency..span.end + latency], 24);
+    for (band, (b, a)) in before.iter().zip(&after).enumerate() {
+        assert!(b - a < 1.0, "flat: {band} kHz band cut {:.1} dB", b - a);
     }
 }

@@ -2,12 +2,13 @@
 
 use std::f64::consts::TAU;
 
-/// Analysis window shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WindowKind {
-    Hann,
-    Hamming,
-    Blackman,
+crate::choice::choice_enum! {
+    /// Analysis window shape.
+    pub enum WindowKind {
+        Hann = "hann",
+        Hamming = "hamming",
+        Blackman = "blackman",
+    }
 }
 
 impl WindowKind {
