@@ -183,6 +183,52 @@ impl Processor {
     }
 }
 
+/// What an offline run shows of each frame to its observer.
+pub type Observer<'a> = &'a mut dyn FnMut(&FrameView);
+
+impl Processor {
+    /// Runs `range` of `channels`, then `silence` samples of zeros, through the processor in
+    /// large blocks: the one offline loop that rendering, spectrograms and print learning
+    /// share. `observe`, if given, sees every frame (with levels in dB); `progress` gets the
+    /// fraction done. Returns what came out, not yet aligned: its first
+    /// [`Self::latency_samples`] are the processor's delay. Allocates.
+    pub fn run_offline(
+        &mut self,
+        channels: &[Vec<f32>],
+        range: std::ops::Range<usize>,
+        silence: usize,
+        mut observe: Option<Observer>,
+        progress: &mut dyn FnMut(f32),
+    ) -> Vec<Vec<f32>> {
+        let total = range.len() + silence;
+        let mut output: Vec<Vec<f32>> = channels
+            .iter()
+            .map(|channel| {
+                let mut buffer = Vec::with_capacity(total);
+                buffer.extend_from_slice(&channel[range.clone()]);
+                buffer.resize(total, 0.0);
+                buffer
+            })
+            .collect();
+        // Large blocks for speed; the output does not depend on the block size.
+        let mut pos = 0;
+        while pos < total {
+            let end = (pos + MAX_PIECE).min(total);
+            let mut slices: Vec<&mut [f32]> = output
+                .iter_mut()
+                .map(|buffer| &mut buffer[pos..end])
+                .collect();
+            match observe.as_deref_mut() {
+                Some(observe) => self.process_observed(&mut slices, observe),
+                None => self.process(&mut slices),
+            }
+            pos = end;
+            progress(pos as f32 / total.max(1) as f32);
+        }
+        output
+    }
+}
+
 /// Renders whole signals offline: output has the input's length and is aligned with it
 /// (latency removed, tail flushed). `progress` receives the fraction done. Allocates.
 pub fn render(
@@ -209,32 +255,11 @@ pub fn render_with_print(
     }
     let latency = processor.latency_samples();
     let len = channels.first().map_or(0, Vec::len);
-    let mut buffers: Vec<Vec<f32>> = channels
-        .iter()
-        .map(|channel| {
-            let mut buffer = channel.clone();
-            buffer.resize(len + latency, 0.0);
-            buffer
-        })
-        .collect();
-    // Large blocks for speed; the output does not depend on the block size.
-    const BLOCK: usize = MAX_PIECE;
-    let total = len + latency;
-    let mut pos = 0;
-    while pos < total {
-        let end = (pos + BLOCK).min(total);
-        let mut slices: Vec<&mut [f32]> = buffers
-            .iter_mut()
-            .map(|buffer| &mut buffer[pos..end])
-            .collect();
-        processor.process(&mut slices);
-        pos = end;
-        progress(pos as f32 / total.max(1) as f32);
-    }
-    for buffer in &mut buffers {
+    let mut output = processor.run_offline(channels, 0..len, latency, None, &mut progress);
+    for buffer in &mut output {
         buffer.drain(..latency);
     }
-    buffers
+    output
 }
 
 #[cfg(test)]

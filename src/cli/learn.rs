@@ -4,8 +4,8 @@
 //! The plugin learns while its `learn` parameter is on and finishes the print when it is
 //! switched off. Here a separate [`Processor`] does the same over the span: a window of
 //! the span with learning off first (so no frame holds the silence before the span), then
-//! the rest with learning on, then one more frame of silence with it off to finish the
-//! print. The print is installed in the processor that renders the whole file.
+//! the rest with learning on, then the masker's `finish_learning`. The print is installed
+//! in the processor that renders the whole file.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -150,16 +150,12 @@ pub fn learn(
     let mut processor = Processor::new(source.channels.len(), rate as f32, learn_settings);
     let config = processor.config();
     let warm_end = (start + config.window_size).min(end);
-    feed(&mut processor, source, start..warm_end);
+    let mut no_progress = |_| {};
+    processor.run_offline(&source.channels, start..warm_end, 0, None, &mut no_progress);
     learn_settings.learn = true;
     processor.set_settings(&learn_settings);
-    feed(&mut processor, source, warm_end..end);
-    // The print is finished by the first frame with learning off.
-    learn_settings.learn = false;
-    processor.set_settings(&learn_settings);
-    let mut silence = vec![vec![0.0f32; config.hop()]; source.channels.len()];
-    let mut silent: Vec<&mut [f32]> = silence.iter_mut().map(Vec::as_mut_slice).collect();
-    processor.process(&mut silent);
+    processor.run_offline(&source.channels, warm_end..end, 0, None, &mut no_progress);
+    processor.masker_mut().finish_learning();
 
     match processor.masker().noise_print() {
         Some(print) => Ok(Some(Learned {
@@ -173,22 +169,5 @@ pub fn learn(
             config.window_size,
             (config.window_size + config.hop()) as f64 / rate
         ))),
-    }
-}
-
-/// Runs `range` of `audio` through `processor` (the output is not needed).
-fn feed(processor: &mut Processor, audio: &Audio, range: std::ops::Range<usize>) {
-    const BLOCK: usize = 1 << 16;
-    let mut buffers: Vec<Vec<f32>> = vec![Vec::new(); audio.channels.len()];
-    let mut pos = range.start;
-    while pos < range.end {
-        let end = (pos + BLOCK).min(range.end);
-        for (buffer, channel) in buffers.iter_mut().zip(&audio.channels) {
-            buffer.clear();
-            buffer.extend_from_slice(&channel[pos..end]);
-        }
-        let mut slices: Vec<&mut [f32]> = buffers.iter_mut().map(Vec::as_mut_slice).collect();
-        processor.process(&mut slices);
-        pos = end;
     }
 }

@@ -163,11 +163,7 @@ fn analyse(
     } else {
         (len + half_window - 1) / hop + 1 - first_k
     };
-    let width = if num_frames >= MIN_WIDTH {
-        num_frames.min(MAX_WIDTH)
-    } else {
-        MIN_WIDTH
-    };
+    let width = num_frames.clamp(MIN_WIDTH, MAX_WIDTH);
     let high_hz = sample_rate / 2.0;
     let bin_hz = sample_rate / config.transform_size() as f32;
     let rows = row_bins(bin_hz, high_hz, config.num_bins());
@@ -186,72 +182,64 @@ fn analyse(
     if let Some(print) = print {
         processor.masker_mut().set_noise_print(print);
     }
-    // Half a window of silence after the end completes the frames centred near it.
-    let total = len + half_window;
-    let mut buffers: Vec<Vec<f32>> = vec![Vec::new(); audio.channels.len()];
-    const BLOCK: usize = 1 << 16;
     let mut k = 0usize;
     let mut row_input = [0.0f32; PANEL_HEIGHT];
     let mut row_gain = [0.0f32; PANEL_HEIGHT];
     let mut row_output = [0.0f32; PANEL_HEIGHT];
-    let mut pos = 0;
-    while pos < total {
-        let end = (pos + BLOCK).min(total);
-        for (buffer, channel) in buffers.iter_mut().zip(&audio.channels) {
-            buffer.clear();
-            buffer.extend_from_slice(&channel[pos.min(len)..end.min(len)]);
-            buffer.resize(end - pos, 0.0);
+    let mut observe = |view: &FrameView| {
+        k += 1;
+        let frame_centre = centre(k);
+        if frame_centre < 0 || frame_centre as usize >= len {
+            return;
         }
-        let mut slices: Vec<&mut [f32]> = buffers.iter_mut().map(Vec::as_mut_slice).collect();
-        processor.process_observed(&mut slices, |view: &FrameView| {
-            k += 1;
-            let frame_centre = centre(k);
-            if frame_centre < 0 || frame_centre as usize >= len {
-                return;
-            }
-            let levels = view.masker.levels_db(0);
-            let gains = view.masker.applied_gains(0);
-            let input_db = |bin: usize| levels[bin].max(SILENT_DB);
-            let output_db = |bin: usize| output_level_db(levels[bin], gains[bin]);
-            for (row, bins) in rows.iter().enumerate() {
-                match *bins {
-                    RowBins::Range { start, end } => {
-                        let mut input = SILENT_DB;
-                        let mut output = SILENT_DB;
-                        let mut gain_sum = 0.0;
-                        for (&level, &gain) in levels[start..end].iter().zip(&gains[start..end]) {
-                            input = input.max(level);
-                            output = output.max(output_level_db(level, gain));
-                            gain_sum += gain;
-                        }
-                        row_input[row] = input;
-                        row_output[row] = output;
-                        row_gain[row] = gain_sum / (end - start) as f32;
+        let levels = view.masker.levels_db(0);
+        let gains = view.masker.applied_gains(0);
+        let input_db = |bin: usize| levels[bin].max(SILENT_DB);
+        let output_db = |bin: usize| output_level_db(levels[bin], gains[bin]);
+        for (row, bins) in rows.iter().enumerate() {
+            match *bins {
+                RowBins::Range { start, end } => {
+                    let mut input = SILENT_DB;
+                    let mut output = SILENT_DB;
+                    let mut gain_sum = 0.0;
+                    for (&level, &gain) in levels[start..end].iter().zip(&gains[start..end]) {
+                        input = input.max(level);
+                        output = output.max(output_level_db(level, gain));
+                        gain_sum += gain;
                     }
-                    RowBins::Between { bin, fraction } => {
-                        let mix = |a: f32, b: f32| a + fraction * (b - a);
-                        row_input[row] = mix(input_db(bin), input_db(bin + 1));
-                        row_output[row] = mix(output_db(bin), output_db(bin + 1));
-                        row_gain[row] = mix(gains[bin], gains[bin + 1]);
-                    }
+                    row_input[row] = input;
+                    row_output[row] = output;
+                    row_gain[row] = gain_sum / (end - start) as f32;
+                }
+                RowBins::Between { bin, fraction } => {
+                    let mix = |a: f32, b: f32| a + fraction * (b - a);
+                    row_input[row] = mix(input_db(bin), input_db(bin + 1));
+                    row_output[row] = mix(output_db(bin), output_db(bin + 1));
+                    row_gain[row] = mix(gains[bin], gains[bin + 1]);
                 }
             }
-            for column in frame_columns(k - first_k, num_frames, width) {
-                picture.frames_in_column[column] += 1;
-                let base = column * PANEL_HEIGHT;
-                for row in 0..PANEL_HEIGHT {
-                    let cell = base + row;
-                    // Peak-hold across frames sharing a column keeps short events visible;
-                    // the gain is averaged, so a column shows how much the mask let through.
-                    picture.input_db[cell] = picture.input_db[cell].max(row_input[row]);
-                    picture.output_db[cell] = picture.output_db[cell].max(row_output[row]);
-                    picture.gain[cell] += row_gain[row];
-                }
+        }
+        for column in frame_columns(k - first_k, num_frames, width) {
+            picture.frames_in_column[column] += 1;
+            let base = column * PANEL_HEIGHT;
+            for row in 0..PANEL_HEIGHT {
+                let cell = base + row;
+                // Peak-hold across frames sharing a column keeps short events visible;
+                // the gain is averaged, so a column shows how much the mask let through.
+                picture.input_db[cell] = picture.input_db[cell].max(row_input[row]);
+                picture.output_db[cell] = picture.output_db[cell].max(row_output[row]);
+                picture.gain[cell] += row_gain[row];
             }
-        });
-        pos = end;
-        progress(pos as f32 / total as f32);
-    }
+        }
+    };
+    // Half a window of silence after the end completes the frames centred near it.
+    processor.run_offline(
+        &audio.channels,
+        0..len,
+        half_window,
+        Some(&mut observe),
+        &mut progress,
+    );
     for column in 0..width {
         let count = picture.frames_in_column[column].max(1) as f32;
         for row in 0..PANEL_HEIGHT {

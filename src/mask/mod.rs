@@ -383,7 +383,15 @@ impl Masker {
                 *density = power * to_density;
             }
             self.learner.add(densities);
-        } else if self.learner.is_learning() {
+        } else {
+            self.finish_learning();
+        }
+    }
+
+    /// Ends a print being learned, as the first frame with `learn` off does: what an offline
+    /// learner calls at the end of its span. Nothing happens if no print is being learned.
+    pub fn finish_learning(&mut self) {
+        if self.learner.is_learning() {
             self.has_print = self.learner.finish_into(&mut self.print);
             self.print_changed = true;
             self.print_bins_for = None;
