@@ -14,17 +14,10 @@ use std::sync::Arc;
 use crate::config::MAX_TRANSFORM_SIZE;
 use crate::processor::FrameView;
 use crate::stft::StftConfig;
+use crate::viz::bands::{BandMap, Fold};
 
-/// Bands per column: 256 over 20 Hz .. 24 kHz is a 1/25-octave grid, about one texel per
-/// 1.3 points of a 330-point-tall spectrogram. A band is wider than a bin of a 2048-point
-/// frame (23.4 Hz at 48 kHz) above about 600 Hz, where it takes the loudest of its bins, and
-/// narrower below, where it interpolates.
-pub const COLUMN_BINS: usize = 256;
-/// Bottom edge of the lowest band: the lower limit of hearing.
-pub const LOW_HZ: f32 = 20.0;
-/// Top edge of the highest band: Nyquist at 48 kHz, the most common rate. Bands above the
-/// actual Nyquist (at 44.1 kHz, the top 1.2 % of the grid) are marked invalid.
-pub const HIGH_HZ: f32 = 24_000.0;
+/// Bands per column: the spectrograms' shared band grid (see [`crate::viz::bands`]).
+pub use crate::viz::bands::{hz_to_grid, BANDS as COLUMN_BINS};
 /// Time a column covers at least: frames are merged until it is reached. 10 ms is just under
 /// the hop of the default 2048-point window at 48 kHz (10.7 ms), so there a frame is a
 /// column; shorter hops merge and longer ones span several pixels, so the time axis of the
@@ -41,21 +34,6 @@ pub const MAX_BINS: usize = MAX_TRANSFORM_SIZE / 2 + 1;
 
 /// Level that stands for "no energy" (the masker's own floor is -300 dB).
 pub const SILENT_DB: f32 = -300.0;
-
-/// Lower edge in Hz of band `band` (`band == COLUMN_BINS` gives the top edge).
-pub fn band_edge_hz(band: usize) -> f32 {
-    LOW_HZ * (HIGH_HZ / LOW_HZ).powf(band as f32 / COLUMN_BINS as f32)
-}
-
-/// Centre of band `band` in Hz (geometric mean of its edges).
-pub fn band_center_hz(band: usize) -> f32 {
-    LOW_HZ * (HIGH_HZ / LOW_HZ).powf((band as f32 + 0.5) / COLUMN_BINS as f32)
-}
-
-/// Position of `hz` on the band grid, 0 at [`LOW_HZ`] and 1 at [`HIGH_HZ`] (log scale).
-pub fn hz_to_grid(hz: f32) -> f32 {
-    (hz / LOW_HZ).ln() / (HIGH_HZ / LOW_HZ).ln()
-}
 
 /// One decimated analysis column: raw values of the linked mask (mask 0) on the fixed
 /// log-frequency band grid, merged over the frames of at least [`COLUMN_SECONDS`].
@@ -129,49 +107,6 @@ impl MaskSnapshot {
 struct Shared {
     editor_open: AtomicBool,
     dropped: AtomicU64,
-}
-
-/// Which bins fall in which band, for one geometry and sample rate.
-struct BandMap {
-    key: Option<(usize, u32)>,
-    /// First bin whose centre is at or above each band edge; `COLUMN_BINS + 1` entries.
-    first_bin: [u32; COLUMN_BINS + 1],
-    /// Fractional bin position of each band's centre, for bands narrower than a bin.
-    center_bin: [f32; COLUMN_BINS],
-    valid_bands: usize,
-}
-
-impl BandMap {
-    fn new() -> Self {
-        Self {
-            key: None,
-            first_bin: [0; COLUMN_BINS + 1],
-            center_bin: [0.0; COLUMN_BINS],
-            valid_bands: 0,
-        }
-    }
-
-    fn prepare(&mut self, num_bins: usize, sample_rate: f32) {
-        let key = (num_bins, sample_rate.to_bits());
-        if self.key == Some(key) {
-            return;
-        }
-        self.key = Some(key);
-        let bin_hz = sample_rate / (2 * (num_bins - 1)) as f32;
-        let nyquist = sample_rate / 2.0;
-        for (band, first) in self.first_bin.iter_mut().enumerate() {
-            let bin = (band_edge_hz(band) / bin_hz).ceil() as usize;
-            *first = bin.min(num_bins) as u32;
-        }
-        self.valid_bands = 0;
-        for (band, center) in self.center_bin.iter_mut().enumerate() {
-            let hz = band_center_hz(band);
-            *center = hz / bin_hz;
-            if hz < nyquist {
-                self.valid_bands = band + 1;
-            }
-        }
-    }
 }
 
 /// The audio thread's end. Publishing never allocates, locks or waits.
@@ -278,7 +213,7 @@ impl AnalysisPublisher {
         if first_frame {
             column.config = config;
             column.sample_rate = sample_rate;
-            column.valid_bands = self.bands.valid_bands;
+            column.valid_bands = self.bands.valid_bands();
             column.duration_s = 0.0;
         }
         decimate(&self.bands, levels, gains, thresholds, column, first_frame);
@@ -313,8 +248,7 @@ impl AnalysisPublisher {
 }
 
 /// Merges one frame's bins into `column`'s bands: the loudest level and smallest gain of
-/// the bins whose centres fall in a band, or, where a band is narrower than a bin, the
-/// values interpolated at the band's centre.
+/// the frames merged, each folded from the band's bins by the shared band grid.
 fn decimate(
     bands: &BandMap,
     levels: &[f32],
@@ -323,32 +257,12 @@ fn decimate(
     column: &mut Column,
     first_frame: bool,
 ) {
-    let num_bins = levels.len();
     for band in 0..COLUMN_BINS {
-        let (level, gain, threshold) = if band >= bands.valid_bands {
-            (SILENT_DB, 1.0, SILENT_DB)
-        } else {
-            let start = bands.first_bin[band] as usize;
-            let end = bands.first_bin[band + 1] as usize;
-            if end > start {
-                let mut level = f32::NEG_INFINITY;
-                let mut gain = f32::INFINITY;
-                let mut threshold_sum = 0.0;
-                for bin in start..end {
-                    level = level.max(levels[bin]);
-                    gain = gain.min(gains[bin]);
-                    threshold_sum += thresholds[bin];
-                }
-                (level, gain, threshold_sum / (end - start) as f32)
-            } else {
-                let position = bands.center_bin[band];
-                let below = (position as usize).min(num_bins - 1);
-                let above = (below + 1).min(num_bins - 1);
-                let t = (position - below as f32).clamp(0.0, 1.0);
-                let lerp = |values: &[f32]| values[below] + t * (values[above] - values[below]);
-                (lerp(levels), lerp(gains), lerp(thresholds))
-            }
-        };
+        let level = bands.fold(band, levels, Fold::Max).unwrap_or(SILENT_DB);
+        let gain = bands.fold(band, gains, Fold::Min).unwrap_or(1.0);
+        let threshold = bands
+            .fold(band, thresholds, Fold::Mean)
+            .unwrap_or(SILENT_DB);
         if first_frame {
             column.level_db[band] = level;
             column.gain[band] = gain;
@@ -433,18 +347,12 @@ mod tests {
     use super::*;
     use crate::processor::Processor;
     use crate::settings::Settings;
+    use crate::viz::bands::band_center_hz;
 
     fn sine(len: usize, hz: f32, amplitude: f32, sample_rate: f32) -> Vec<f32> {
         (0..len)
             .map(|n| amplitude * (std::f32::consts::TAU * hz * n as f32 / sample_rate).sin())
             .collect()
-    }
-
-    #[test]
-    fn band_grid_spans_20_hz_to_24_khz() {
-        assert!((band_edge_hz(0) - 20.0).abs() < 1e-3);
-        assert!((band_edge_hz(COLUMN_BINS) - 24_000.0).abs() < 0.5);
-        assert!((hz_to_grid(band_center_hz(100)) - 100.5 / COLUMN_BINS as f32).abs() < 1e-5);
     }
 
     #[test]

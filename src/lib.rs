@@ -10,3 +10,4 @@ pub mod plugin;
 pub mod processor;
 pub mod settings;
 pub mod stft;
+pub mod viz;

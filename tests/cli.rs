@@ -618,14 +618,16 @@ fn png_size(path: &Path) -> (u32, u32) {
 #[test]
 fn spectrogram_writes_a_png_of_the_expected_size() {
     let dir = TempDir::new().unwrap();
-    // Three panels of 256 rows and two gaps of 4.
-    let height = 3 * 256 + 2 * 4;
+    // Three panels of 256 rows, each under a 24-pixel title, 8 between them, 4 above and
+    // 40 below for the time axis.
+    let height = 4 + 3 * (24 + 256) + 2 * 8 + 40;
     // With N = 1024 the hop is 256 and one frame is centred on every hop of the file:
-    // ceil(len / 256) frames, one column each between 400 and 1600.
+    // ceil(len / 256) frames, one column each between 400 and 1600, plus 58 pixels of
+    // frequency labels on the left and 92 of colour bars on the right.
     for (len, window_size, width) in [
-        (144_000, "1024", 563), // ceil(144000 / 256) = 563
-        (4_800, "1024", 400),   // 19 frames, widened to the narrowest image
-        (480_000, "256", 1600), // 7500 frames of hop 64, several per column
+        (144_000, "1024", 563 + 150), // ceil(144000 / 256) = 563
+        (4_800, "1024", 400 + 150),   // 19 frames, widened to the narrowest plot
+        (480_000, "256", 1600 + 150), // 7500 frames of hop 64, several per column
     ] {
         write_wav(
             &dir.path().join("in.wav"),

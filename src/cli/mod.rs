@@ -3,6 +3,7 @@
 //! turns `--set ID=VALUE` and presets into [`Settings`] through the shared parameter table,
 //! and writes files; all DSP happens in the one processor the plugin uses.
 
+mod canvas;
 pub mod error;
 mod learn;
 mod output;
@@ -183,6 +184,23 @@ struct Job {
     settings: Settings,
     audio: wav::Audio,
     learned: Option<learn::Learned>,
+}
+
+impl Job {
+    /// The learned print, if one was asked for.
+    fn print(&self) -> Option<&[f32]> {
+        self.learned
+            .as_ref()
+            .map(|learned| learned.print.as_slice())
+    }
+
+    /// `, noise print from ...` for the summary line, or nothing.
+    fn print_summary(&self) -> String {
+        self.learned
+            .as_ref()
+            .map(|learned| format!(", {}", learned.describe(&self.settings)))
+            .unwrap_or_default()
+    }
 }
 
 /// Reads the settings, checks that the output overwrites nothing that is read, reads the

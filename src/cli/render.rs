@@ -8,22 +8,19 @@ use super::error::CliError;
 use super::output::PartialFile;
 use super::progress::Progress;
 use super::wav::{self, OutputFormat};
-use super::{display_name, prepare_job, Bits, Job, RenderArgs};
+use super::{display_name, prepare_job, Bits, RenderArgs};
 
 pub fn run(args: &RenderArgs) -> Result<(), CliError> {
     let start = Instant::now();
-    let Job {
-        settings,
-        audio,
-        learned,
-    } = prepare_job(&args.input, &args.output, &args.settings, &args.learn)?;
+    let job = prepare_job(&args.input, &args.output, &args.settings, &args.learn)?;
+    let (settings, audio) = (&job.settings, &job.audio);
 
     let mut progress = Progress::new("rendering");
     let rendered = render_with_print(
-        &settings,
+        settings,
         audio.sample_rate as f32,
         &audio.channels,
-        learned.as_ref().map(|learned| learned.print.as_slice()),
+        job.print(),
         |fraction| progress.update(fraction),
     );
     progress.finish();
@@ -48,9 +45,7 @@ pub fn run(args: &RenderArgs) -> Result<(), CliError> {
     } else {
         String::new()
     };
-    let print = learned
-        .map(|learned| format!(", {}", learned.describe(&settings)))
-        .unwrap_or_default();
+    let print = job.print_summary();
     eprintln!(
         "wrote {} ({} ch, {} Hz, {}, {:.2} s) in {:.2} s, {:.1}x real time, \
          latency removed: {} samples{print}{clipped}",
@@ -61,7 +56,7 @@ pub fn run(args: &RenderArgs) -> Result<(), CliError> {
         duration_s,
         elapsed_s,
         duration_s / elapsed_s.max(1e-9),
-        stft_config(&settings).latency_samples(),
+        stft_config(settings).latency_samples(),
     );
     Ok(())
 }

@@ -1,34 +1,33 @@
 //! `spectrogram IN.wav OUT.png`: three stacked panels, top to bottom the input level, the
-//! mask (the gain applied) and the output level (input level + 20 log10 gain); time runs
-//! to the right, frequency up on a log axis.
+//! mask (the gain applied) and the output level (input level + the gain in dB); time runs
+//! to the right, frequency up on a log axis, with labelled axes and a colour bar per panel.
 //!
 //! The panels show mask 0 of the processor the plugin and `render` use: with `stereo_link`
 //! on (the default) that is the one mask for all channels, measured on the loudest; with
-//! it off, channel 0's. The colour scales are fixed (dBFS, gain 0..1) so pictures of
-//! different files compare.
+//! it off, channel 0's. Bands, colour maps and scales are the editor's (`viz`); the level
+//! scale is fixed (dBFS) so pictures of different files compare.
 
 use std::io::{self, BufWriter};
 use std::time::Instant;
 
 use spectral_mask::processor::{stft_config, FrameView, Processor};
+use spectral_mask::viz::bands::{hz_to_grid, BandMap, Fold, BANDS, HIGH_HZ, LOW_HZ};
+use spectral_mask::viz::colormap::{ColorMap, Rgb};
+use spectral_mask::viz::{gain_db, mask_position, unit_position, MASK_RANGE_DB};
 
+use super::canvas::{Anchor, Canvas};
 use super::error::CliError;
 use super::output::PartialFile;
 use super::progress::Progress;
 use super::wav::Audio;
-use super::{display_name, prepare_job, Job, SpectrogramArgs};
+use super::{display_name, prepare_job, SpectrogramArgs};
 
-/// Widest image: one column per frame up to this, then several frames share a column.
+/// Widest plot: one column per frame up to this, then several frames share a column.
 const MAX_WIDTH: usize = 1600;
-/// Narrowest image: a short file's few frames are widened to this so it is still legible.
+/// Narrowest plot: a short file's few frames are widened to this so it is still legible.
 const MIN_WIDTH: usize = 400;
-/// Rows per panel: 256 rows over 30 Hz .. 24 kHz is about 1/27 octave per row, finer
-/// than the bins of a 2048-point window above 250 Hz.
-const PANEL_HEIGHT: usize = 256;
-/// Dark rows between panels.
-const GAP: usize = 4;
-/// Bottom of the frequency axis: below it a gate has little to do and few bins to do it.
-const LOW_HZ: f32 = 30.0;
+/// Rows per panel: one per band of the shared grid.
+const PANEL_HEIGHT: usize = BANDS;
 /// Top of the level scale, dBFS: a full-scale sine on a bin reads 0 dB.
 const TOP_DB: f32 = 0.0;
 /// Span of the level scale: 100 dB reaches below the noise of a good 16-bit recording's
@@ -36,57 +35,74 @@ const TOP_DB: f32 = 0.0;
 const RANGE_DB: f32 = 100.0;
 /// Lowest level kept while accumulating (a silent bin reads -inf).
 const SILENT_DB: f32 = -300.0;
-/// Frequencies with a faint line across each panel, to read the log axis by.
-const GRID_HZ: [f32; 3] = [100.0, 1_000.0, 10_000.0];
-const GAP_RGB: [u8; 3] = [24, 24, 28];
-/// How much the grid lines lighten what is under them.
-const GRID_MIX: f32 = 0.25;
+
+/// Room left of the plots for the frequency labels.
+const LEFT: usize = 58;
+/// Room right of the plots for the colour bars and their labels.
+const RIGHT: usize = 92;
+/// Room above each panel for its title.
+const TITLE: usize = 24;
+/// Room below the last panel for the time labels.
+const BOTTOM: usize = 40;
+/// Room between panels (below a panel's plot, above the next title).
+const BETWEEN: usize = 8;
+const TOP_MARGIN: usize = 4;
+/// Colour bar: its distance from the plot and its width.
+const BAR_GAP: usize = 14;
+const BAR_WIDTH: usize = 14;
+const TEXT_SIZE: f32 = 13.0;
+const TITLE_SIZE: f32 = 15.0;
+
+const BACKGROUND: Rgb = [22, 23, 27];
+const PLOT_BACKGROUND: Rgb = [12, 12, 16];
+const TEXT: Rgb = [214, 218, 226];
+const TEXT_DIM: Rgb = [150, 156, 168];
+const EDGE: Rgb = [70, 74, 84];
+/// Frequencies labelled on the axis; a faint line crosses the plot at the decades.
+const TICK_HZ: [f32; 9] = [
+    50.0, 100.0, 200.0, 500.0, 1_000.0, 2_000.0, 5_000.0, 10_000.0, 20_000.0,
+];
+/// How much the decade lines lighten what is under them.
+const GRID_MIX: f32 = 0.18;
+
+/// Size of the whole picture for a plot `columns` wide.
+pub fn picture_size(columns: usize) -> (usize, usize) {
+    (
+        LEFT + columns + RIGHT,
+        TOP_MARGIN + 3 * (TITLE + PANEL_HEIGHT) + 2 * BETWEEN + BOTTOM,
+    )
+}
 
 pub fn run(args: &SpectrogramArgs) -> Result<(), CliError> {
     let start = Instant::now();
-    let Job {
-        settings,
-        audio,
-        learned,
-    } = prepare_job(&args.input, &args.output, &args.settings, &args.learn)?;
+    let job = prepare_job(&args.input, &args.output, &args.settings, &args.learn)?;
 
     let mut progress = Progress::new("analysing");
-    let print = learned.as_ref().map(|learned| learned.print.as_slice());
-    let picture = analyse(&settings, &audio, print, |fraction| {
+    let picture = analyse(&job.settings, &job.audio, job.print(), |fraction| {
         progress.update(fraction)
     });
     progress.finish();
-    let (width, height, pixels) = draw(&picture);
+    let canvas = draw(&picture);
+    let (width, height) = (canvas.width, canvas.height);
 
     let (partial, file) = PartialFile::create(&args.output)?;
-    write_png(file, width, height, &pixels)
+    write_png(file, width, height, &canvas.pixels)
         .map_err(|error| CliError::write(&args.output, error))?;
     partial.commit()?;
 
-    let print = learned
-        .map(|learned| format!(", {}", learned.describe(&settings)))
-        .unwrap_or_default();
+    let print = job.print_summary();
     eprintln!(
         "wrote {} ({width} x {height} px: input level, mask, output level; \
          {LOW_HZ:.0} .. {:.0} Hz, {:.0} .. {TOP_DB:.0} dBFS) in {:.2} s{print}",
         display_name(&args.output),
-        picture.high_hz,
+        picture.high_hz.min(HIGH_HZ),
         TOP_DB - RANGE_DB,
         start.elapsed().as_secs_f64(),
     );
     Ok(())
 }
 
-/// Which bins a row of the panel shows.
-#[derive(Debug, Clone, Copy)]
-enum RowBins {
-    /// Bins `start..end` fall in the row: the row shows their maximum (levels) or mean (gain).
-    Range { start: usize, end: usize },
-    /// The row is narrower than a bin: it shows `bin` and `bin + 1` mixed by `fraction`.
-    Between { bin: usize, fraction: f32 },
-}
-
-/// Per-column, per-row values, ready to colour. Row 0 is the lowest frequency.
+/// Per-column, per-band values, ready to colour. Band 0 is the lowest frequency.
 struct Picture {
     width: usize,
     input_db: Vec<f32>,
@@ -94,40 +110,16 @@ struct Picture {
     output_db: Vec<f32>,
     /// Frames that fell in each column, to turn the gain sums into means.
     frames_in_column: Vec<u32>,
+    /// Bands below Nyquist.
+    valid_bands: usize,
     high_hz: f32,
+    duration_s: f32,
 }
 
 impl Picture {
-    fn index(&self, column: usize, row: usize) -> usize {
-        column * PANEL_HEIGHT + row
+    fn index(&self, column: usize, band: usize) -> usize {
+        column * PANEL_HEIGHT + band
     }
-}
-
-/// The lowest and highest frequency of row `row`, log-spaced from [`LOW_HZ`] to `high_hz`.
-fn row_edges(row: usize, high_hz: f32) -> (f32, f32) {
-    let ratio = high_hz / LOW_HZ;
-    let at = |r: usize| LOW_HZ * ratio.powf(r as f32 / PANEL_HEIGHT as f32);
-    (at(row), at(row + 1))
-}
-
-fn row_bins(bin_hz: f32, high_hz: f32, num_bins: usize) -> Vec<RowBins> {
-    (0..PANEL_HEIGHT)
-        .map(|row| {
-            let (low, high) = row_edges(row, high_hz);
-            let start = (low / bin_hz).ceil() as usize;
-            let end = ((high / bin_hz).ceil() as usize).min(num_bins);
-            if start < end {
-                RowBins::Range { start, end }
-            } else {
-                let position = (low * high).sqrt() / bin_hz;
-                let bin = (position.floor() as usize).min(num_bins - 2);
-                RowBins::Between {
-                    bin,
-                    fraction: (position - bin as f32).clamp(0.0, 1.0),
-                }
-            }
-        })
-        .collect()
 }
 
 /// The columns frame `frame` (of `num_frames`) is drawn in: each frame in exactly one
@@ -164,9 +156,8 @@ fn analyse(
         (len + half_window - 1) / hop + 1 - first_k
     };
     let width = num_frames.clamp(MIN_WIDTH, MAX_WIDTH);
-    let high_hz = sample_rate / 2.0;
-    let bin_hz = sample_rate / config.transform_size() as f32;
-    let rows = row_bins(bin_hz, high_hz, config.num_bins());
+    let mut bands = BandMap::new();
+    bands.prepare(config.num_bins(), sample_rate);
 
     let cells = width * PANEL_HEIGHT;
     let mut picture = Picture {
@@ -175,7 +166,9 @@ fn analyse(
         gain: vec![0.0; cells],
         output_db: vec![SILENT_DB; cells],
         frames_in_column: vec![0; width],
-        high_hz,
+        valid_bands: bands.valid_bands(),
+        high_hz: sample_rate / 2.0,
+        duration_s: len as f32 / sample_rate,
     };
 
     let mut processor = Processor::new(audio.channels.len(), sample_rate, *settings);
@@ -183,9 +176,7 @@ fn analyse(
         processor.masker_mut().set_noise_print(print);
     }
     let mut k = 0usize;
-    let mut row_input = [0.0f32; PANEL_HEIGHT];
-    let mut row_gain = [0.0f32; PANEL_HEIGHT];
-    let mut row_output = [0.0f32; PANEL_HEIGHT];
+    let mut output_db = vec![SILENT_DB; config.num_bins()];
     let mut observe = |view: &FrameView| {
         k += 1;
         let frame_centre = centre(k);
@@ -194,41 +185,21 @@ fn analyse(
         }
         let levels = view.masker.levels_db(0);
         let gains = view.masker.applied_gains(0);
-        let input_db = |bin: usize| levels[bin].max(SILENT_DB);
-        let output_db = |bin: usize| output_level_db(levels[bin], gains[bin]);
-        for (row, bins) in rows.iter().enumerate() {
-            match *bins {
-                RowBins::Range { start, end } => {
-                    let mut input = SILENT_DB;
-                    let mut output = SILENT_DB;
-                    let mut gain_sum = 0.0;
-                    for (&level, &gain) in levels[start..end].iter().zip(&gains[start..end]) {
-                        input = input.max(level);
-                        output = output.max(output_level_db(level, gain));
-                        gain_sum += gain;
-                    }
-                    row_input[row] = input;
-                    row_output[row] = output;
-                    row_gain[row] = gain_sum / (end - start) as f32;
-                }
-                RowBins::Between { bin, fraction } => {
-                    let mix = |a: f32, b: f32| a + fraction * (b - a);
-                    row_input[row] = mix(input_db(bin), input_db(bin + 1));
-                    row_output[row] = mix(output_db(bin), output_db(bin + 1));
-                    row_gain[row] = mix(gains[bin], gains[bin + 1]);
-                }
-            }
+        for ((out, &level), &gain) in output_db.iter_mut().zip(levels).zip(gains) {
+            *out = (level + gain_db(gain)).max(SILENT_DB);
         }
         for column in frame_columns(k - first_k, num_frames, width) {
             picture.frames_in_column[column] += 1;
             let base = column * PANEL_HEIGHT;
-            for row in 0..PANEL_HEIGHT {
-                let cell = base + row;
+            for band in 0..picture.valid_bands {
+                let cell = base + band;
+                let fold = |values: &[f32], fold| bands.fold(band, values, fold).unwrap_or(0.0);
                 // Peak-hold across frames sharing a column keeps short events visible;
                 // the gain is averaged, so a column shows how much the mask let through.
-                picture.input_db[cell] = picture.input_db[cell].max(row_input[row]);
-                picture.output_db[cell] = picture.output_db[cell].max(row_output[row]);
-                picture.gain[cell] += row_gain[row];
+                let input = fold(levels, Fold::Max).max(SILENT_DB);
+                picture.input_db[cell] = picture.input_db[cell].max(input);
+                picture.output_db[cell] = picture.output_db[cell].max(fold(&output_db, Fold::Max));
+                picture.gain[cell] += fold(gains, Fold::Mean);
             }
         }
     };
@@ -242,69 +213,225 @@ fn analyse(
     );
     for column in 0..width {
         let count = picture.frames_in_column[column].max(1) as f32;
-        for row in 0..PANEL_HEIGHT {
-            let cell = picture.index(column, row);
+        for band in 0..PANEL_HEIGHT {
+            let cell = picture.index(column, band);
             picture.gain[cell] /= count;
         }
     }
     picture
 }
 
-/// The image as RGB bytes, top row first.
-fn draw(picture: &Picture) -> (usize, usize, Vec<u8>) {
-    let width = picture.width;
-    let height = 3 * PANEL_HEIGHT + 2 * GAP;
-    let mut pixels = Vec::with_capacity(width * height * 3);
-    let grid_rows: Vec<usize> = GRID_HZ
-        .iter()
-        .filter(|&&hz| hz > LOW_HZ && hz < picture.high_hz)
-        .map(|&hz| {
-            let position = (hz / LOW_HZ).ln() / (picture.high_hz / LOW_HZ).ln();
-            (position * PANEL_HEIGHT as f32) as usize
-        })
-        .collect();
-    let panels: [(&[f32], ColourMap); 3] = [
-        (&picture.input_db, level_colour),
-        (&picture.gain, ice),
-        (&picture.output_db, level_colour),
+/// A value to its colour.
+type Colour<'a> = dyn Fn(f32) -> Rgb + 'a;
+
+/// The three panels with their axes, titles and colour bars.
+fn draw(picture: &Picture) -> Canvas {
+    let (width, height) = picture_size(picture.width);
+    let mut canvas = Canvas::new(width, height, BACKGROUND);
+    let magma = ColorMap::magma();
+    let ice = ColorMap::ice();
+    let level = |db: f32| magma.at(unit_position(db, TOP_DB - RANGE_DB, TOP_DB));
+    let panels: [(&str, &[f32], &Colour); 3] = [
+        ("Input level", &picture.input_db, &level),
+        ("Mask: gain applied", &picture.gain, &|gain| {
+            ice.at(mask_position(gain))
+        }),
+        ("Output level", &picture.output_db, &level),
     ];
-    for (index, (values, colour)) in panels.iter().enumerate() {
-        if index > 0 {
-            for _ in 0..GAP * width {
-                pixels.extend_from_slice(&GAP_RGB);
-            }
-        }
-        for y in 0..PANEL_HEIGHT {
-            let row = PANEL_HEIGHT - 1 - y;
-            let on_grid = grid_rows.contains(&row);
-            for column in 0..width {
-                let mut rgb = if picture.frames_in_column[column] == 0 {
-                    [0, 0, 0]
-                } else {
-                    colour(values[picture.index(column, row)])
-                };
-                if on_grid {
-                    rgb = rgb.map(|c| (c as f32 + GRID_MIX * (255.0 - c as f32)) as u8);
-                }
-                pixels.extend_from_slice(&rgb);
-            }
+    for (index, (title, values, colour)) in panels.into_iter().enumerate() {
+        let top = TOP_MARGIN + index * (TITLE + PANEL_HEIGHT + BETWEEN) + TITLE;
+        canvas.text(
+            title,
+            LEFT as f32,
+            (top - TITLE / 2) as f32,
+            TITLE_SIZE,
+            Anchor::Left,
+            TEXT,
+        );
+        draw_plot(&mut canvas, picture, top, values, colour);
+        draw_frequency_axis(&mut canvas, top);
+        let bar_left = LEFT + picture.width + BAR_GAP;
+        if index == 1 {
+            draw_colour_bar(
+                &mut canvas,
+                bar_left,
+                top,
+                "dB",
+                -MASK_RANGE_DB,
+                0.0,
+                12.0,
+                &|t| ice.at(t),
+            );
+        } else {
+            draw_colour_bar(
+                &mut canvas,
+                bar_left,
+                top,
+                "dBFS",
+                TOP_DB - RANGE_DB,
+                TOP_DB,
+                20.0,
+                &|t| magma.at(t),
+            );
         }
     }
-    (width, height, pixels)
+    let last_bottom = TOP_MARGIN + 3 * (TITLE + PANEL_HEIGHT) + 2 * BETWEEN;
+    draw_time_axis(&mut canvas, picture, last_bottom);
+    canvas
 }
 
-/// The output level of a bin: its input level plus the gain in dB (the kernel can make a
-/// gain slightly negative: its magnitude is what reaches the output).
-fn output_level_db(level_db: f32, gain: f32) -> f32 {
-    (level_db + 20.0 * gain.abs().log10()).max(SILENT_DB)
+/// One panel's cells, frequency up, with faint lines at the decades.
+fn draw_plot(
+    canvas: &mut Canvas,
+    picture: &Picture,
+    top: usize,
+    values: &[f32],
+    colour: &dyn Fn(f32) -> Rgb,
+) {
+    let decades: Vec<usize> = [100.0f32, 1_000.0, 10_000.0]
+        .iter()
+        .map(|&hz| band_row(hz))
+        .collect();
+    for band in 0..PANEL_HEIGHT {
+        let y = top + PANEL_HEIGHT - 1 - band;
+        let on_grid = decades.contains(&band);
+        for column in 0..picture.width {
+            let mut rgb = if band >= picture.valid_bands || picture.frames_in_column[column] == 0 {
+                PLOT_BACKGROUND
+            } else {
+                colour(values[picture.index(column, band)])
+            };
+            if on_grid {
+                rgb = rgb.map(|c| (c as f32 + GRID_MIX * (255.0 - c as f32)) as u8);
+            }
+            canvas.set(LEFT + column, y, rgb);
+        }
+    }
+    canvas.frame(LEFT, top, picture.width, PANEL_HEIGHT, EDGE);
 }
 
-/// A value to a colour.
-type ColourMap = fn(f32) -> [u8; 3];
+/// The band whose span holds `hz`.
+fn band_row(hz: f32) -> usize {
+    ((hz_to_grid(hz) * BANDS as f32) as usize).min(BANDS - 1)
+}
 
-/// Levels on the fixed dBFS scale.
-fn level_colour(level_db: f32) -> [u8; 3] {
-    magma((level_db - (TOP_DB - RANGE_DB)) / RANGE_DB)
+fn draw_frequency_axis(canvas: &mut Canvas, top: usize) {
+    for hz in TICK_HZ {
+        let y = top as f32 + PANEL_HEIGHT as f32 * (1.0 - hz_to_grid(hz));
+        let label = if hz >= 1_000.0 {
+            format!("{}k", hz / 1_000.0)
+        } else {
+            format!("{hz}")
+        };
+        canvas.fill(LEFT - 5, y as usize, 4, 1, EDGE);
+        canvas.text(
+            &label,
+            (LEFT - 8) as f32,
+            y,
+            TEXT_SIZE,
+            Anchor::Right,
+            TEXT_DIM,
+        );
+    }
+    // The unit on the title line, clear of the top label.
+    let title_line = (top - TITLE / 2) as f32;
+    canvas.text(
+        "Hz",
+        (LEFT - 8) as f32,
+        title_line,
+        TEXT_SIZE,
+        Anchor::Right,
+        TEXT_DIM,
+    );
+}
+
+/// A vertical bar of the colour map from `low` (bottom) to `high` (top) in `unit`, labelled
+/// every `step`.
+#[allow(clippy::too_many_arguments)]
+fn draw_colour_bar(
+    canvas: &mut Canvas,
+    left: usize,
+    top: usize,
+    unit: &str,
+    low: f32,
+    high: f32,
+    step: f32,
+    colour: &dyn Fn(f32) -> Rgb,
+) {
+    for row in 0..PANEL_HEIGHT {
+        let t = (PANEL_HEIGHT - 1 - row) as f32 / (PANEL_HEIGHT - 1) as f32;
+        canvas.fill(left, top + row, BAR_WIDTH, 1, colour(t));
+    }
+    canvas.frame(left, top, BAR_WIDTH, PANEL_HEIGHT, EDGE);
+    let mut value = high;
+    while value >= low - 1e-3 {
+        let y = top as f32 + PANEL_HEIGHT as f32 * (high - value) / (high - low);
+        let x = left + BAR_WIDTH + 2;
+        canvas.fill(x, (y as usize).min(top + PANEL_HEIGHT - 1), 3, 1, EDGE);
+        let label = format!("{value:.0}");
+        canvas.text(&label, (x + 6) as f32, y, TEXT_SIZE, Anchor::Left, TEXT_DIM);
+        value -= step;
+    }
+    canvas.text(
+        unit,
+        (left + BAR_WIDTH / 2) as f32,
+        (top - 16) as f32,
+        TEXT_SIZE,
+        Anchor::Top,
+        TEXT_DIM,
+    );
+}
+
+/// Seconds under the last panel, at a step that leaves room for the labels.
+fn draw_time_axis(canvas: &mut Canvas, picture: &Picture, top: usize) {
+    let duration = picture.duration_s.max(1e-3);
+    let per_pixel = duration / picture.width as f32;
+    let step = [
+        0.01f32, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0,
+        600.0, 1800.0, 3600.0,
+    ]
+    .into_iter()
+    .find(|step| step / per_pixel >= 70.0)
+    .unwrap_or(7200.0);
+    let decimals = if step < 0.1 {
+        2
+    } else if step < 1.0 {
+        1
+    } else {
+        0
+    };
+    let mut index = 0;
+    loop {
+        let t = index as f32 * step;
+        if t > duration + 1e-6 {
+            break;
+        }
+        let x = LEFT as f32 + t / per_pixel;
+        canvas.fill(
+            (x as usize).min(LEFT + picture.width - 1),
+            top + 1,
+            1,
+            4,
+            EDGE,
+        );
+        canvas.text(
+            &format!("{t:.decimals$}"),
+            x,
+            (top + 6) as f32,
+            TEXT_SIZE,
+            Anchor::Top,
+            TEXT_DIM,
+        );
+        index += 1;
+    }
+    canvas.text(
+        "s",
+        (LEFT + picture.width + 10) as f32,
+        (top + 6) as f32,
+        TEXT_SIZE,
+        Anchor::Top,
+        TEXT_DIM,
+    );
 }
 
 fn write_png(file: std::fs::File, width: usize, height: usize, pixels: &[u8]) -> io::Result<()> {
@@ -318,28 +445,6 @@ fn write_png(file: std::fs::File, width: usize, height: usize, pixels: &[u8]) ->
     let mut writer = encoder.write_header().map_err(to_io)?;
     writer.write_image_data(pixels).map_err(to_io)?;
     writer.finish().map_err(to_io)
-}
-
-/// Magma, the editor's level map.
-fn magma(t: f32) -> [u8; 3] {
-    spectral_mask::editor::colormap::magma_rgb(t)
-}
-
-/// The editor's mask ramp at gain `t` (clamped to 0..=1): deep blue-black at full
-/// reduction to pale ice blue at unity, apart from magma so the panels read as different.
-fn ice(t: f32) -> [u8; 3] {
-    const STOPS: [(f32, [f32; 3]); 4] = [
-        (0.0, [8.0, 10.0, 22.0]),
-        (0.35, [22.0, 48.0, 96.0]),
-        (0.7, [62.0, 132.0, 190.0]),
-        (1.0, [226.0, 240.0, 250.0]),
-    ];
-    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
-    let upper = STOPS.iter().position(|s| s.0 >= t).unwrap_or(3).max(1);
-    let (t0, c0) = STOPS[upper - 1];
-    let (t1, c1) = STOPS[upper];
-    let f = ((t - t0) / (t1 - t0)).clamp(0.0, 1.0);
-    [0, 1, 2].map(|k| (c0[k] + f * (c1[k] - c0[k])).round() as u8)
 }
 
 #[cfg(test)]
@@ -365,29 +470,23 @@ mod tests {
     }
 
     #[test]
-    fn rows_cover_the_axis_without_gaps() {
-        // 48 kHz, M = 2048: 23.4 Hz per bin; low rows fall between bins, high rows span many.
-        let rows = row_bins(48_000.0 / 2048.0, 24_000.0, 1025);
-        let mut next = None;
-        for bins in rows {
-            match bins {
-                RowBins::Range { start, end } => {
-                    if let Some(expected) = next {
-                        assert_eq!(start, expected);
-                    }
-                    assert!(end <= 1025);
-                    next = Some(end);
-                }
-                RowBins::Between { bin, .. } => assert!(bin + 1 < 1025),
-            }
-        }
-    }
-
-    #[test]
-    fn colour_maps_run_dark_to_light() {
-        assert!(magma(0.0).iter().all(|&c| c < 16));
-        assert!(magma(1.0).iter().all(|&c| c > 170));
-        assert_eq!(ice(1.0), [226, 240, 250]);
-        assert_eq!(ice(0.0), [8, 10, 22]);
+    fn the_picture_has_room_for_its_axes() {
+        let picture = Picture {
+            width: 400,
+            input_db: vec![-20.0; 400 * PANEL_HEIGHT],
+            gain: vec![0.5; 400 * PANEL_HEIGHT],
+            output_db: vec![-26.0; 400 * PANEL_HEIGHT],
+            frames_in_column: vec![1; 400],
+            valid_bands: BANDS,
+            high_hz: 24_000.0,
+            duration_s: 2.0,
+        };
+        let canvas = draw(&picture);
+        assert_eq!((canvas.width, canvas.height), picture_size(400));
+        // Something is written left of the plots (frequency labels) and right (colour bars).
+        let column_lit =
+            |x: usize| (0..canvas.height).any(|y| canvas.pixels[3 * (y * canvas.width + x)] > 100);
+        assert!((0..LEFT - 8).any(column_lit));
+        assert!((LEFT + 400 + BAR_GAP..canvas.width).any(column_lit));
     }
 }

@@ -8,7 +8,6 @@
 //! recorded columns. [`plugin_editor`] binds it to a nice-plug `Params` object and host
 //! gestures.
 
-pub mod colormap;
 mod controls;
 mod model;
 pub mod plugin_editor;

@@ -4,6 +4,7 @@
 
 use crate::analysis::{AnalysisReader, Column, MaskSnapshot, COLUMN_BINS, SILENT_DB};
 use crate::mask::alias::AliasMeter;
+use crate::viz::gain_db;
 
 /// Seconds per spectrogram pixel column; equal to the publisher's column time so that a
 /// column is usually one pixel, and windows with longer hops fill several.
@@ -191,11 +192,6 @@ impl Model {
     pub fn sample_rate(&self) -> f32 {
         self.latest.map_or(48_000.0, |column| column.sample_rate)
     }
-}
-
-/// A linear gain in dB, floored at -120 dB so a gain of 0 stays drawable.
-pub fn gain_db(gain: f32) -> f32 {
-    20.0 * gain.max(1e-6).log10()
 }
 
 #[cfg(test)]

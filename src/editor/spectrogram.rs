@@ -8,10 +8,11 @@ use egui::{
     TextureOptions, Ui,
 };
 
-use super::colormap::ColorMap;
-use super::model::{gain_db, Model, HISTORY_COLUMNS, PIXEL_SECONDS};
+use super::model::{Model, HISTORY_COLUMNS, PIXEL_SECONDS};
 use super::theme;
 use crate::analysis::{hz_to_grid, Column, COLUMN_BINS};
+use crate::viz::colormap::{ColorMap, Rgb};
+use crate::viz::{gain_db, MASK_RANGE_DB};
 
 /// Frequencies labelled on the axes.
 pub const FREQUENCY_LABELS: [(f32, &str); 9] = [
@@ -53,9 +54,6 @@ impl SpectrogramMode {
         }
     }
 }
-
-/// Gains shown by the mask view and the tint: 0 dB down to this.
-pub const MASK_RANGE_DB: f32 = 48.0;
 
 /// Reduction at which the tint is at its strongest: a soft gate's default floor.
 const TINT_FULL_DB: f32 = 24.0;
@@ -169,15 +167,15 @@ impl Spectrogram {
         let span = (look.high_db - look.low_db).max(1.0);
         match look.mode {
             SpectrogramMode::Input => {
-                let color = self.magma.at((level - look.low_db) / span);
+                let shade = color(self.magma.at((level - look.low_db) / span));
                 if look.overlay {
-                    tint(color, (-gain / TINT_FULL_DB).clamp(0.0, 1.0))
+                    tint(shade, (-gain / TINT_FULL_DB).clamp(0.0, 1.0))
                 } else {
-                    color
+                    shade
                 }
             }
-            SpectrogramMode::Output => self.magma.at((level + gain - look.low_db) / span),
-            SpectrogramMode::Mask => self.ice.at(1.0 + gain / MASK_RANGE_DB),
+            SpectrogramMode::Output => color(self.magma.at((level + gain - look.low_db) / span)),
+            SpectrogramMode::Mask => color(self.ice.at(1.0 + gain / MASK_RANGE_DB)),
         }
     }
 
@@ -298,8 +296,8 @@ impl Spectrogram {
             let t1 = (i + 1) as f32 / steps as f32;
             let t = 0.5 * (t0 + t1);
             let color = match look.mode {
-                SpectrogramMode::Mask => self.ice.at(t),
-                _ => self.magma.at(t),
+                SpectrogramMode::Mask => color(self.ice.at(t)),
+                _ => color(self.magma.at(t)),
             };
             let y0 = bar.bottom() - t1 * bar.height();
             let y1 = bar.bottom() - t0 * bar.height();
@@ -404,4 +402,9 @@ impl SpectrogramLayout {
     pub fn y_of_hz(&self, hz: f32) -> f32 {
         self.plot.bottom() - hz_to_grid(hz) * self.plot.height()
     }
+}
+
+/// A viz colour as egui's.
+fn color([r, g, b]: Rgb) -> Color32 {
+    Color32::from_rgb(r, g, b)
 }

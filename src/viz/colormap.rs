@@ -1,7 +1,10 @@
-//! Colour maps for the spectrogram: magma for levels (perceptually uniform, dark at
-//! silence so the mask tint reads on it) and a cool ramp for the mask view.
+//! Colour maps for the spectrograms: magma for levels (perceptually uniform, dark at
+//! silence so the mask tint reads on it) and a cool ramp for the mask view. Colours are
+//! plain RGB bytes: the editor wraps them in its own colour type, the command line writes
+//! them into a PNG.
 
-use egui::Color32;
+/// Red, green and blue, 0..=255.
+pub type Rgb = [u8; 3];
 
 /// Entries in a lookup table; one per 8-bit step, finer than the eye tells apart.
 pub const LUT_SIZE: usize = 256;
@@ -18,16 +21,7 @@ const MAGMA: [[f32; 3]; 7] = [
     [18.655_705, -11.489_774, -5.601_961_5],
 ];
 
-/// Magma at `t` in 0..=1 (clamped; NaN reads as 0): black-purple to pale yellow. The
-/// command line's spectrogram PNG uses it too, so both show the same colours.
-pub fn magma_rgb(t: f32) -> [u8; 3] {
-    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
-    polynomial(&MAGMA, t).to_array()[..3]
-        .try_into()
-        .expect("three channels")
-}
-
-fn polynomial(coefficients: &[[f32; 3]; 7], t: f32) -> Color32 {
+fn polynomial(coefficients: &[[f32; 3]; 7], t: f32) -> Rgb {
     let mut rgb = [0.0f32; 3];
     for (channel, value) in rgb.iter_mut().enumerate() {
         // Horner's scheme from the highest power down.
@@ -37,12 +31,12 @@ fn polynomial(coefficients: &[[f32; 3]; 7], t: f32) -> Color32 {
             .fold(0.0, |acc, c| acc * t + c[channel]);
     }
     let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0 + 0.5) as u8;
-    Color32::from_rgb(byte(rgb[0]), byte(rgb[1]), byte(rgb[2]))
+    rgb.map(byte)
 }
 
 /// A colour map sampled into a table.
 pub struct ColorMap {
-    lut: Vec<Color32>,
+    lut: Vec<Rgb>,
 }
 
 impl ColorMap {
@@ -72,7 +66,7 @@ impl ColorMap {
                     let (t1, c1) = stops[upper];
                     let f = ((t - t0) / (t1 - t0)).clamp(0.0, 1.0);
                     let mix = |k: usize| (c0[k] + f * (c1[k] - c0[k])).round() as u8;
-                    Color32::from_rgb(mix(0), mix(1), mix(2))
+                    [mix(0), mix(1), mix(2)]
                 })
                 .collect(),
         }
@@ -80,7 +74,8 @@ impl ColorMap {
 
     /// The colour at `t` in 0..=1 (clamped; NaN reads as 0).
     #[inline]
-    pub fn at(&self, t: f32) -> Color32 {
+    pub fn at(&self, t: f32) -> Rgb {
+        let t = if t.is_nan() { 0.0 } else { t };
         let index = (t.clamp(0.0, 1.0) * (LUT_SIZE - 1) as f32 + 0.5) as usize;
         self.lut[index.min(LUT_SIZE - 1)]
     }
@@ -95,14 +90,19 @@ mod tests {
         let map = ColorMap::magma();
         let low = map.at(0.0);
         let high = map.at(1.0);
-        assert!(low.r() < 8 && low.g() < 8 && low.b() < 16, "{low:?}");
+        assert!(low[0] < 8 && low[1] < 8 && low[2] < 16, "{low:?}");
         // Matplotlib's last magma entry is (252, 253, 191).
-        assert!(
-            high.r() > 240 && high.g() > 240 && high.b() > 170,
-            "{high:?}"
-        );
+        assert!(high[0] > 240 && high[1] > 240 && high[2] > 170, "{high:?}");
         // The middle is a red-magenta.
         let middle = map.at(0.5);
-        assert!(middle.r() > 170 && middle.g() < 80, "{middle:?}");
+        assert!(middle[0] > 170 && middle[1] < 80, "{middle:?}");
+    }
+
+    #[test]
+    fn ice_runs_from_blue_black_to_pale_ice() {
+        let map = ColorMap::ice();
+        assert_eq!(map.at(0.0), [8, 10, 22]);
+        assert_eq!(map.at(1.0), [226, 240, 250]);
+        assert_eq!(map.at(f32::NAN), [8, 10, 22]);
     }
 }
