@@ -69,7 +69,7 @@ fn bench_engine(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(3));
     group.sample_size(20);
     for padding in [1, 2, 4] {
-        let config = StftConfig::new(WINDOW, padding, WindowKind::Hann);
+        let config = StftConfig::new(WINDOW, padding, WindowKind::Hann).unwrap();
         let m = config.transform_size();
 
         // Baseline: as many forward + inverse transforms of size M as one second of stereo

@@ -146,7 +146,8 @@ pub fn channel(capacity: usize) -> (AnalysisPublisher, AnalysisReader) {
         crate::config::MIN_WINDOW_SIZE,
         1,
         crate::stft::WindowKind::Hann,
-    );
+    )
+    .expect("the smallest geometry is valid");
     (
         AnalysisPublisher {
             producer,

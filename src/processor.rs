@@ -6,7 +6,7 @@
 
 mod bypass;
 
-use crate::config::MAX_PIECE;
+use crate::config::{MAX_PADDING_RATIO, MAX_PIECE, MAX_WINDOW_SIZE, MIN_WINDOW_SIZE};
 use crate::mask::Masker;
 use crate::settings::Settings;
 use crate::stft::{Frame, Stft, StftConfig};
@@ -31,13 +31,19 @@ pub struct Processor {
     sample_rate: f32,
 }
 
-/// The geometry a set of settings asks for.
+/// The geometry a set of settings asks for. Settings from the parameter table are always a
+/// valid geometry; a hand-built `Settings` outside it is brought to the nearest valid one, so
+/// the processor, which runs on the audio thread, never fails on it. Use
+/// [`StftConfig::new`] to have such settings refused instead.
 pub fn stft_config(settings: &Settings) -> StftConfig {
+    let power =
+        |value: usize, min: usize, max: usize| value.clamp(min, max).next_power_of_two().min(max);
     StftConfig::new(
-        settings.window_size,
-        settings.padding_ratio,
+        power(settings.window_size, MIN_WINDOW_SIZE, MAX_WINDOW_SIZE),
+        power(settings.padding_ratio, 1, MAX_PADDING_RATIO),
         settings.window,
     )
+    .expect("clamped to a power of two in range")
 }
 
 impl Processor {

@@ -100,7 +100,8 @@ impl TapTable {
             for size in 0..WINDOW_SIZES {
                 for padding in 0..PADDINGS {
                     let config =
-                        StftConfig::new(MIN_WINDOW_SIZE << size, 1 << padding, WindowKind::Hann);
+                        StftConfig::new(MIN_WINDOW_SIZE << size, 1 << padding, WindowKind::Hann)
+                            .expect("every tabled geometry is valid");
                     entries[Self::index(kind, config)] = compute_taps(kind, config);
                 }
             }
@@ -256,13 +257,13 @@ mod tests {
         let mut kernel = Kernel::new();
         kernel.prepare(
             KernelKind::Hamming3,
-            StftConfig::new(1024, 2, WindowKind::Hann),
+            StftConfig::new(1024, 2, WindowKind::Hann).unwrap(),
         );
         let taps = kernel.taps();
         assert!((taps[0] - 0.54).abs() < 1e-6 && (taps[1] - 0.23).abs() < 1e-6);
         kernel.prepare(
             KernelKind::Blackman5,
-            StftConfig::new(1024, 2, WindowKind::Hann),
+            StftConfig::new(1024, 2, WindowKind::Hann).unwrap(),
         );
         let taps = kernel.taps();
         assert!((taps[0] - 0.42).abs() < 1e-6);
@@ -274,7 +275,7 @@ mod tests {
         let mut kernel = Kernel::new();
         for &kind in KernelKind::ALL {
             for p in [1, 2, 4, 8] {
-                let config = StftConfig::new(512, p, WindowKind::Hann);
+                let config = StftConfig::new(512, p, WindowKind::Hann).unwrap();
                 kernel.prepare(kind, config);
                 let mut gains = vec![0.7; config.num_bins()];
                 kernel.apply(&mut gains);

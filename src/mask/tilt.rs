@@ -66,7 +66,7 @@ mod tests {
     #[test]
     fn the_threshold_rises_by_the_tilt_per_octave_about_1_khz() {
         let mut tilt = Tilt::new();
-        let config = StftConfig::new(1024, 1, WindowKind::Hann);
+        let config = StftConfig::new(1024, 1, WindowKind::Hann).unwrap();
         // 48 kHz over 1024: 46.875 Hz per bin; bins 32 / 64 / 16 are 1.5 / 3 / 0.75 kHz.
         let factors = tilt.factors(6.0, config, 48_000.0).unwrap();
         let db = |bin: usize| 10.0 * factors[bin].log10();

@@ -144,7 +144,7 @@ fn full_scale_sine_on_a_bin_reads_zero_db() {
 
 /// Rejection of the kernel applied to a single isolated bin (an atom) at one geometry.
 fn atom_rejection(kernel_kind: KernelKind, n: usize, p: usize) -> f32 {
-    let config = StftConfig::new(n, p, WindowKind::Hann);
+    let config = StftConfig::new(n, p, WindowKind::Hann).unwrap();
     let mut kernel = Kernel::new();
     kernel.prepare(kernel_kind, config);
     let mut gains = vec![0.0; config.num_bins()];
@@ -642,4 +642,25 @@ fn a_tilted_threshold_cuts_above_the_pivot_and_spares_below() {
     for (band, (b, a)) in before.iter().zip(&after).enumerate() {
         assert!(b - a < 1.0, "flat: {band} kHz band cut {:.1} dB", b - a);
     }
+}
+
+#[test]
+fn hand_built_settings_outside_the_table_are_brought_into_range() {
+    let settings = Settings {
+        window_size: 1000,
+        padding_ratio: 3,
+        ..Settings::default()
+    };
+    let config = stft_config(&settings);
+    assert_eq!((config.window_size, config.padding_ratio), (1024, 4));
+    let huge = stft_config(&Settings {
+        window_size: 1 << 20,
+        padding_ratio: 64,
+        ..Settings::default()
+    });
+    assert_eq!((huge.window_size, huge.padding_ratio), (8192, 8));
+    let mut processor = Processor::new(1, RATE, settings);
+    let mut block = vec![0.1f32; 512];
+    processor.process(&mut [&mut block]);
+    assert_eq!(processor.latency_samples(), config.latency_samples());
 }

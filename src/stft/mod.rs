@@ -32,24 +32,51 @@ pub struct StftConfig {
     pub window: WindowKind,
 }
 
+/// Why a frame geometry cannot be built; each reads as one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeometryError {
+    WindowSize(usize),
+    PaddingRatio(usize),
+}
+
+impl std::fmt::Display for GeometryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GeometryError::WindowSize(size) => write!(
+                f,
+                "window size {size} is not a power of two in {MIN_WINDOW_SIZE} ..= {MAX_WINDOW_SIZE}"
+            ),
+            GeometryError::PaddingRatio(ratio) => write!(
+                f,
+                "padding ratio {ratio} is not a power of two in 1 ..= {MAX_PADDING_RATIO}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for GeometryError {}
+
 impl StftConfig {
-    /// # Panics
-    /// If `window_size` is not a power of two in 256..=8192 or `padding_ratio` not in 1, 2, 4, 8.
-    pub fn new(window_size: usize, padding_ratio: usize, window: WindowKind) -> Self {
-        assert!(
-            window_size.is_power_of_two()
-                && (MIN_WINDOW_SIZE..=MAX_WINDOW_SIZE).contains(&window_size),
-            "window size {window_size}"
-        );
-        assert!(
-            padding_ratio.is_power_of_two() && padding_ratio <= MAX_PADDING_RATIO,
-            "padding ratio {padding_ratio}"
-        );
-        Self {
+    /// A geometry, if `window_size` is a power of two in 256..=8192 and `padding_ratio` one
+    /// of 1, 2, 4, 8: what every buffer is sized for.
+    pub fn new(
+        window_size: usize,
+        padding_ratio: usize,
+        window: WindowKind,
+    ) -> Result<Self, GeometryError> {
+        if !window_size.is_power_of_two()
+            || !(MIN_WINDOW_SIZE..=MAX_WINDOW_SIZE).contains(&window_size)
+        {
+            return Err(GeometryError::WindowSize(window_size));
+        }
+        if !padding_ratio.is_power_of_two() || padding_ratio > MAX_PADDING_RATIO {
+            return Err(GeometryError::PaddingRatio(padding_ratio));
+        }
+        Ok(Self {
             window_size,
             padding_ratio,
             window,
-        }
+        })
     }
 
     /// `M`, the transform size.

@@ -48,7 +48,7 @@ fn identity_reconstructs_every_geometry_to_minus_120_db() {
     for window in WINDOWS {
         for n in [256, 1024, 4096, 8192] {
             for p in [1, 2, 4, 8] {
-                let config = StftConfig::new(n, p, window);
+                let config = StftConfig::new(n, p, window).unwrap();
                 let input = noise(3 * n + 1000, n as u32 + p as u32);
                 let output = identity(config, &input, &[512]);
                 // Compare only where the first frames have all been added in (the engine
@@ -63,7 +63,7 @@ fn identity_reconstructs_every_geometry_to_minus_120_db() {
 
 #[test]
 fn output_does_not_depend_on_block_size() {
-    let config = StftConfig::new(1024, 2, WindowKind::Hann);
+    let config = StftConfig::new(1024, 2, WindowKind::Hann).unwrap();
     let input = noise(20_000, 7);
     let reference = identity(config, &input, &[512]);
     let random: Vec<usize> = noise(200, 3)
@@ -79,7 +79,7 @@ fn output_does_not_depend_on_block_size() {
 #[test]
 fn an_impulse_comes_out_exactly_latency_samples_later() {
     for (n, p) in [(256, 1), (1024, 2), (2048, 4), (512, 8)] {
-        let config = StftConfig::new(n, p, WindowKind::Hann);
+        let config = StftConfig::new(n, p, WindowKind::Hann).unwrap();
         let mut stft = Stft::new(1, config);
         let mut buffer = vec![0.0; 4 * n * p + 5000];
         let at = 3 * n + 17;
@@ -104,7 +104,7 @@ fn full_scale_sine_on_a_bin_has_magnitude_half_the_window_sum() {
     for window in WINDOWS {
         for n in [256, 2048, 8192] {
             for p in [1, 2, 4, 8] {
-                let config = StftConfig::new(n, p, window);
+                let config = StftConfig::new(n, p, window).unwrap();
                 let m = config.transform_size();
                 let bin = config.num_bins() / 3;
                 let input: Vec<f32> = (0..2 * n)
@@ -128,7 +128,7 @@ fn full_scale_sine_on_a_bin_has_magnitude_half_the_window_sum() {
 
 #[test]
 fn non_finite_input_leaves_the_output_finite_and_recovers() {
-    let config = StftConfig::new(512, 2, WindowKind::Hann);
+    let config = StftConfig::new(512, 2, WindowKind::Hann).unwrap();
     let mut input = noise(10_000, 11);
     input[3000] = f32::NAN;
     input[3001] = f32::INFINITY;
@@ -142,8 +142,8 @@ fn non_finite_input_leaves_the_output_finite_and_recovers() {
 
 #[test]
 fn a_geometry_switch_fades_and_settles_on_the_new_latency() {
-    let first = StftConfig::new(1024, 1, WindowKind::Hann);
-    let second = StftConfig::new(2048, 4, WindowKind::Blackman);
+    let first = StftConfig::new(1024, 1, WindowKind::Hann).unwrap();
+    let second = StftConfig::new(2048, 4, WindowKind::Blackman).unwrap();
     let mut stft = Stft::new(1, first);
     let input = noise(60_000, 5);
     let mut buffer = input.clone();
@@ -161,4 +161,19 @@ fn a_geometry_switch_fades_and_settles_on_the_new_latency() {
     // Never louder than the input around the switch: a fade, not a click.
     let peak_in = input.iter().fold(0.0f32, |a, x| a.max(x.abs()));
     assert!(buffer.iter().all(|x| x.abs() <= peak_in * 1.01));
+}
+
+#[test]
+fn a_bad_geometry_is_an_error_not_a_panic() {
+    let error = StftConfig::new(1000, 2, WindowKind::Hann).unwrap_err();
+    assert_eq!(error, GeometryError::WindowSize(1000));
+    assert_eq!(
+        error.to_string(),
+        "window size 1000 is not a power of two in 256 ..= 8192"
+    );
+    assert_eq!(
+        StftConfig::new(1024, 3, WindowKind::Hann),
+        Err(GeometryError::PaddingRatio(3))
+    );
+    assert!(StftConfig::new(16_384, 1, WindowKind::Hann).is_err());
 }
