@@ -8,6 +8,8 @@ pub trait Choice: Copy + PartialEq + 'static {
     const ALL: &'static [Self];
     /// Each variant's name, in the same order.
     const NAMES: &'static [&'static str];
+    /// Each variant as the editor labels it, in the same order.
+    const LABELS: &'static [&'static str];
 
     /// This variant's place in [`Self::ALL`].
     fn index(self) -> usize;
@@ -18,12 +20,12 @@ pub trait Choice: Copy + PartialEq + 'static {
     }
 }
 
-/// Declares an enum and its [`Choice`] names in one list: `Variant = "name",`.
+/// Declares an enum and its [`Choice`] names in one list: `Variant = "name" / "Label",`.
 macro_rules! choice_enum {
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {
-            $( $(#[$variant_meta:meta])* $variant:ident = $text:literal, )+
+            $( $(#[$variant_meta:meta])* $variant:ident = $text:literal / $label:literal, )+
         }
     ) => {
         $(#[$meta])*
@@ -35,6 +37,7 @@ macro_rules! choice_enum {
         impl $crate::choice::Choice for $name {
             const ALL: &'static [Self] = &[$($name::$variant),+];
             const NAMES: &'static [&'static str] = &[$($text),+];
+            const LABELS: &'static [&'static str] = &[$($label),+];
 
             fn index(self) -> usize {
                 self as usize
@@ -50,14 +53,15 @@ mod tests {
 
     choice_enum! {
         enum Colour {
-            Red = "red",
-            Green = "green",
+            Red = "red" / "Red",
+            Green = "green" / "Green",
         }
     }
 
     #[test]
     fn names_and_indices_follow_the_declaration() {
         assert_eq!(Colour::NAMES, &["red", "green"]);
+        assert_eq!(Colour::LABELS, &["Red", "Green"]);
         assert_eq!(Colour::Green.index(), 1);
         assert_eq!(Colour::from_index(0), Colour::Red);
         assert_eq!(Colour::from_index(7), Colour::Green);

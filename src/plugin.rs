@@ -71,6 +71,10 @@ impl Plugin for SpectralMask {
     const EMAIL: &'static str = "";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
 
+    fn filter_state(state: &mut PluginState) {
+        crate::params::migrate_state(&mut state.params);
+    }
+
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(2),

@@ -14,31 +14,31 @@ choice_enum! {
     /// How a bin's level is turned into a gain.
     pub enum Mode {
         /// Pass bins at or above the threshold, reduce the others to the floor.
-        Binary = "binary",
+        Binary = "binary" / "Binary gate",
         /// A smooth gain around the threshold over `knee_db`.
-        Soft = "soft",
+        Soft = "soft" / "Soft gate",
         /// Keep what is below the threshold (the noise), reduce the rest.
-        BinaryInverted = "binary_inverted",
+        BinaryInverted = "binary_inverted" / "Binary, inverted",
         /// The soft gain, inverted.
-        SoftInverted = "soft_inverted",
+        SoftInverted = "soft_inverted" / "Soft, inverted",
         /// The Wiener gain from a decision-directed a priori SNR; the threshold is an SNR
         /// offset.
-        Wiener = "wiener",
+        Wiener = "wiener" / "Wiener",
         /// The MMSE log-spectral amplitude gain (Ephraim & Malah), weighted by the speech
         /// presence probability; the threshold is an SNR offset.
-        Lsa = "lsa",
+        Lsa = "lsa" / "MMSE-LSA",
     }
 }
 
 choice_enum! {
     /// Frequency-domain smoothing of the mask; see `mask::kernel` for why each exists.
     pub enum KernelKind {
-        None = "none",
-        Hamming3 = "hamming3",
-        Blackman5 = "blackman5",
-        Brickwall5 = "brickwall5",
-        Brickwall7 = "brickwall7",
-        Exact = "exact",
+        None = "none" / "None",
+        Hamming3 = "hamming3" / "Hamming 3-point",
+        Blackman5 = "blackman5" / "Blackman 5-point",
+        Brickwall5 = "brickwall5" / "Brick-wall 5-point",
+        Brickwall7 = "brickwall7" / "Brick-wall 7-point",
+        Exact = "exact" / "Exact brick-wall",
     }
 }
 
@@ -46,17 +46,18 @@ choice_enum! {
     /// What the threshold is measured against.
     pub enum Reference {
         /// dBFS: a full-scale sine on a bin reads 0 dB.
-        Absolute = "absolute",
+        Absolute = "absolute" / "dBFS",
         /// dB above a per-bin noise floor tracked causally from the signal.
-        Adaptive = "adaptive",
+        Adaptive = "adaptive" / "Floor",
         /// dB above a learned noise print (the adaptive floor until one is learned).
-        Print = "print",
+        Print = "print" / "Print",
     }
 }
 
 /// Every parameter, declared once: the `Settings` field and its type, then the stable id,
-/// the display name, the shape, the default (in the shape's units: the variant index for a
-/// choice) and the help line. Ids never change once released; a renamed display name keeps
+/// the display name, where and how the editor shows it, the shape, the default (in the
+/// shape's units: the variant index for a choice) and the help line. The order is the
+/// order hosts list them in and the editor draws each section's rows in. Ids never change once released; a renamed display name keeps
 /// its id.
 ///
 /// The list is handed to `$emit`, a macro that generates code from it: [`settings_table`]
@@ -69,6 +70,7 @@ macro_rules! declare_params {
             threshold_db: f32 {
                 id: "threshold",
                 name: "Threshold",
+                editor: row(Section::Mask, "Threshold"),
                 kind: float(-140.0, 20.0, "dB"),
                 default: 0.0,
                 help: "gates: bins below it are reduced; wiener/lsa: an SNR offset; dBFS, or dB above the noise floor / print",
@@ -77,50 +79,40 @@ macro_rules! declare_params {
             tilt_db: f32 {
                 id: "tilt",
                 name: "Tilt",
+                editor: row(Section::Mask, "Tilt"),
                 kind: float(-12.0, 12.0, "dB/oct"),
                 default: 0.0,
                 help: "threshold slope across frequency about 1 kHz: positive cuts harder above it (hiss), negative below (rumble)",
             }
+            reference: Reference {
+                id: "reference",
+                name: "Reference",
+                editor: row(Section::Mask, "Relative to"),
+                kind: choice::<Reference>(),
+                default: Reference::Adaptive as usize as f32,
+                help: "threshold in dBFS, above the tracked noise floor, or above the learned print",
+            }
             mode: Mode {
                 id: "mode",
                 name: "Mode",
+                editor: row(Section::Mask, "Mode"),
                 kind: choice::<Mode>(),
                 default: Mode::Lsa as usize as f32,
                 help: "binary gate, soft gate with a knee, either inverted (keep what is below), or a statistical estimator (wiener, lsa: the threshold is an SNR offset)",
             }
-            kernel: KernelKind {
-                id: "kernel",
-                name: "Kernel",
-                kind: choice::<KernelKind>(),
-                default: KernelKind::Brickwall7 as usize as f32,
-                help: "frequency smoothing of the mask that bounds its impulse response (time aliasing)",
-            }
-            /// The transform size over the window size, P = M / N.
-            padding_ratio: usize {
-                id: "padding",
-                name: "Padding",
-                kind: ParamKind::Ratio { variants: &["1", "2", "4", "8"] },
-                default: 1.0,
-                help: "transform size over window size (M / N)",
-            }
-            window_size: usize {
-                id: "window_size",
-                name: "Window Size",
-                kind: ParamKind::PowerOfTwo { min: MIN_WINDOW_SIZE, max: MAX_WINDOW_SIZE },
-                default: 2048.0,
-                help: "samples per frame (N)",
-            }
-            window: WindowKind {
-                id: "window",
-                name: "Window",
-                kind: choice::<WindowKind>(),
-                default: WindowKind::Hann as usize as f32,
-                help: "analysis window; the hop is N/4 for all three",
+            knee_db: f32 {
+                id: "knee",
+                name: "Knee",
+                editor: row(Section::Mask, "Knee"),
+                kind: float(0.0, 24.0, "dB"),
+                default: 6.0,
+                help: "width of the soft modes' transition",
             }
             /// Gain of reduced bins; `f32::NEG_INFINITY` means silence.
             floor_db: f32 {
                 id: "floor",
                 name: "Floor",
+                editor: row(Section::Mask, "Floor"),
                 kind: ParamKind::Float {
                     min: FLOOR_MIN_DB,
                     max: 0.0,
@@ -131,23 +123,10 @@ macro_rules! declare_params {
                 default: -30.0,
                 help: "gain of reduced bins: the level left in noise-only parts (-inf: silence)",
             }
-            knee_db: f32 {
-                id: "knee",
-                name: "Knee",
-                kind: float(0.0, 24.0, "dB"),
-                default: 6.0,
-                help: "width of the soft modes' transition",
-            }
-            reference: Reference {
-                id: "reference",
-                name: "Reference",
-                kind: choice::<Reference>(),
-                default: Reference::Adaptive as usize as f32,
-                help: "threshold in dBFS, above the tracked noise floor, or above the learned print",
-            }
             attack_ms: f32 {
                 id: "attack",
                 name: "Attack",
+                editor: row(Section::Time, "Attack"),
                 kind: time(500.0),
                 default: 0.0,
                 help: "time for a bin's gain to open",
@@ -155,22 +134,48 @@ macro_rules! declare_params {
             release_ms: f32 {
                 id: "release",
                 name: "Release",
+                editor: row(Section::Time, "Release"),
                 kind: time(2000.0),
                 default: 10.0,
                 help: "time for a bin's gain to close",
             }
-            /// One mask for all channels, from the loudest, so the stereo image does not
-            /// wander.
-            stereo_link: bool {
-                id: "stereo_link",
-                name: "Stereo Link",
-                kind: ParamKind::Toggle,
+            window_size: usize {
+                id: "window_size",
+                name: "Window Size",
+                editor: row(Section::Transform, "Window"),
+                kind: ParamKind::PowerOfTwo { min: MIN_WINDOW_SIZE, max: MAX_WINDOW_SIZE },
+                default: 2048.0,
+                help: "samples per frame (N)",
+            }
+            window: WindowKind {
+                id: "window",
+                name: "Window",
+                editor: row(Section::Transform, "Shape"),
+                kind: choice::<WindowKind>(),
+                default: WindowKind::Hann as usize as f32,
+                help: "analysis window; the hop is N/4 for all three",
+            }
+            /// The transform size over the window size, P = M / N.
+            padding_ratio: usize {
+                id: "padding",
+                name: "Padding",
+                editor: row(Section::Transform, "Padding"),
+                kind: ParamKind::Ratio { variants: &["1", "2", "4", "8"] },
                 default: 1.0,
-                help: "one mask for all channels, from the loudest",
+                help: "transform size over window size (M / N)",
+            }
+            kernel: KernelKind {
+                id: "kernel",
+                name: "Kernel",
+                editor: row(Section::Transform, "Kernel"),
+                kind: choice::<KernelKind>(),
+                default: KernelKind::Brickwall7 as usize as f32,
+                help: "frequency smoothing of the mask that bounds its impulse response (time aliasing)",
             }
             mix_percent: f32 {
                 id: "mix",
                 name: "Mix",
+                editor: row(Section::Output, "Mix"),
                 kind: float(0.0, 100.0, "%"),
                 default: 100.0,
                 help: "dry/wet, in the spectrum so it stays aligned",
@@ -178,14 +183,26 @@ macro_rules! declare_params {
             output_gain_db: f32 {
                 id: "output_gain",
                 name: "Output Gain",
+                editor: row(Section::Output, "Gain"),
                 kind: float(-24.0, 24.0, "dB"),
                 default: 0.0,
                 help: "gain after the mask",
+            }
+            /// One mask for all channels, from the loudest, so the stereo image does not
+            /// wander.
+            stereo_link: bool {
+                id: "stereo_link",
+                name: "Stereo Link",
+                editor: row(Section::Output, "Link stereo"),
+                kind: ParamKind::Toggle,
+                default: 1.0,
+                help: "one mask for all channels, from the loudest",
             }
             /// Output what the mask removes instead of what it keeps.
             delta: bool {
                 id: "delta",
                 name: "Listen Removed",
+                editor: EditorRow { caution: true, ..row(Section::Output, "Listen removed") },
                 kind: ParamKind::Toggle,
                 default: 0.0,
                 help: "output what the mask removes",
@@ -194,6 +211,7 @@ macro_rules! declare_params {
             learn: bool {
                 id: "learn",
                 name: "Learn Print",
+                editor: row(Section::TopBar, "Learn print"),
                 kind: ParamKind::Toggle,
                 default: 0.0,
                 help: "while on, learn the noise print from the input",
@@ -202,6 +220,7 @@ macro_rules! declare_params {
             bypass: bool {
                 id: "bypass",
                 name: "Bypass",
+                editor: row(Section::Host, "Bypass"),
                 kind: ParamKind::Toggle,
                 default: 0.0,
                 help: "pass the input, delayed by the latency so the host's compensation holds",
@@ -219,6 +238,7 @@ macro_rules! settings_table {
         $field:ident: $ty:ty {
             id: $id:tt,
             name: $name:expr,
+            editor: $editor:expr,
             kind: $kind:expr,
             default: $default:expr,
             help: $help:expr,
@@ -238,6 +258,7 @@ macro_rules! settings_table {
                 pub const $field: ParamSpec = ParamSpec {
                     id: $id,
                     name: $name,
+                    editor: $editor,
                     kind: $kind,
                     default: $default,
                     help: $help,
@@ -293,8 +314,12 @@ pub enum ParamKind {
         skew: f32,
         neg_inf_at_min: bool,
     },
-    /// One of the named variants; the value is the variant's index.
-    Choice { variants: &'static [&'static str] },
+    /// One of the named variants; the value is the variant's index. `labels` are what the
+    /// editor shows for them.
+    Choice {
+        variants: &'static [&'static str],
+        labels: &'static [&'static str],
+    },
     /// One of the named powers of two `1, 2, 4, ...`; the value is the variant's index, the
     /// setting the power (`1 << index`).
     Ratio { variants: &'static [&'static str] },
@@ -308,9 +333,51 @@ impl ParamKind {
     /// The variant names of a choice or a ratio.
     pub fn variants(&self) -> Option<&'static [&'static str]> {
         match *self {
-            ParamKind::Choice { variants } | ParamKind::Ratio { variants } => Some(variants),
+            ParamKind::Choice { variants, .. } | ParamKind::Ratio { variants } => Some(variants),
             _ => None,
         }
+    }
+}
+
+/// The part of the editor's panel a parameter is drawn in, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Mask,
+    Time,
+    Transform,
+    Output,
+    /// A button in the editor's top bar, not a row.
+    TopBar,
+    /// Not drawn: the host shows it (bypass).
+    Host,
+}
+
+impl Section {
+    /// The sections that are rows of the panel, top to bottom, with their titles.
+    pub const PANEL: [(Section, &'static str); 4] = [
+        (Section::Mask, "MASK"),
+        (Section::Time, "TIME"),
+        (Section::Transform, "TRANSFORM"),
+        (Section::Output, "OUTPUT"),
+    ];
+}
+
+/// Where and how the editor shows a parameter: its section, the short label of its row, and
+/// for a toggle whether it changes what is heard into something else than the result (drawn
+/// in the warning colour).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EditorRow {
+    pub section: Section,
+    pub label: &'static str,
+    pub caution: bool,
+}
+
+/// A row in `section` labelled `label`.
+const fn row(section: Section, label: &'static str) -> EditorRow {
+    EditorRow {
+        section,
+        label,
+        caution: false,
     }
 }
 
@@ -319,6 +386,7 @@ impl ParamKind {
 pub struct ParamSpec {
     pub id: &'static str,
     pub name: &'static str,
+    pub editor: EditorRow,
     pub kind: ParamKind,
     pub default: f32,
     pub help: &'static str,
@@ -420,7 +488,10 @@ const fn time(max: f32) -> ParamKind {
 
 /// The variants of a [`Choice`] setting.
 const fn choice<T: Choice>() -> ParamKind {
-    ParamKind::Choice { variants: T::NAMES }
+    ParamKind::Choice {
+        variants: T::NAMES,
+        labels: T::LABELS,
+    }
 }
 
 /// The spec of `id`, if there is one.
@@ -484,7 +555,9 @@ impl ParamSpec {
                 };
                 format!("{low} .. {} {unit}", format_number(max))
             }
-            ParamKind::Choice { variants } | ParamKind::Ratio { variants } => variants.join(" | "),
+            ParamKind::Choice { variants, .. } | ParamKind::Ratio { variants } => {
+                variants.join(" | ")
+            }
             ParamKind::PowerOfTwo { min, max } => format!("{min} .. {max}, powers of two"),
             ParamKind::Toggle => "off | on".to_string(),
         }
@@ -495,7 +568,7 @@ impl ParamSpec {
     pub fn value_text(&self, value: f32) -> String {
         match self.kind {
             ParamKind::Float { unit, .. } => format!("{} {unit}", self.number_text(value)),
-            ParamKind::Choice { variants } | ParamKind::Ratio { variants } => variants
+            ParamKind::Choice { variants, .. } | ParamKind::Ratio { variants } => variants
                 .get(value.round().max(0.0) as usize)
                 .copied()
                 .unwrap_or("?")
@@ -521,7 +594,7 @@ impl ParamSpec {
             return "-inf".to_string();
         }
         let decimals = match unit {
-            "dB" | "dB/oct" => 1,
+            unit if unit.starts_with("dB") => 1,
             "ms" if value < 10.0 => 1,
             _ => 0,
         };
@@ -568,7 +641,7 @@ impl ParamSpec {
                 }
                 Ok(value)
             }
-            ParamKind::Choice { variants } | ParamKind::Ratio { variants } => variants
+            ParamKind::Choice { variants, .. } | ParamKind::Ratio { variants } => variants
                 .iter()
                 .position(|name| name.eq_ignore_ascii_case(trimmed))
                 .map(|index| index as f32)

@@ -55,7 +55,7 @@ fn random_text(rng: &mut StdRng, spec: &spectral_mask::settings::ParamSpec) -> S
                 format!("{:.1}", rng.gen_range(min..=max))
             }
         }
-        ParamKind::Choice { variants } | ParamKind::Ratio { variants } => {
+        ParamKind::Choice { variants, .. } | ParamKind::Ratio { variants } => {
             variants[rng.gen_range(0..variants.len())].to_string()
         }
         ParamKind::PowerOfTwo { min, max } => {

@@ -93,7 +93,7 @@ fn param_json(spec: &ParamSpec) -> serde_json::Value {
             "kind": "float", "min": min, "max": max, "unit": unit, "skew": skew,
             "min_is_neg_inf": neg_inf_at_min,
         }),
-        ParamKind::Choice { variants } | ParamKind::Ratio { variants } => {
+        ParamKind::Choice { variants, .. } | ParamKind::Ratio { variants } => {
             serde_json::json!({ "kind": "choice", "variants": variants })
         }
         ParamKind::PowerOfTwo { min, max } => {

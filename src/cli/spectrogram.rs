@@ -114,6 +114,11 @@ struct Picture {
     valid_bands: usize,
     high_hz: f32,
     duration_s: f32,
+    /// Frames drawn, the centre of the first (s) and the time between frames (s): where a
+    /// time falls on the plot.
+    num_frames: usize,
+    first_centre_s: f32,
+    frame_s: f32,
 }
 
 impl Picture {
@@ -169,6 +174,9 @@ fn analyse(
         valid_bands: bands.valid_bands(),
         high_hz: sample_rate / 2.0,
         duration_s: len as f32 / sample_rate,
+        num_frames,
+        first_centre_s: centre(first_k) as f32 / sample_rate,
+        frame_s: hop as f32 / sample_rate,
     };
 
     let mut processor = Processor::new(audio.channels.len(), sample_rate, *settings);
@@ -365,7 +373,8 @@ fn draw_colour_bar(
     canvas.frame(left, top, BAR_WIDTH, PANEL_HEIGHT, EDGE);
     let mut value = high;
     while value >= low - 1e-3 {
-        let y = top as f32 + PANEL_HEIGHT as f32 * (high - value) / (high - low);
+        // Row 0 of the bar is `high`, its last row `low`, as the colours above.
+        let y = top as f32 + (PANEL_HEIGHT - 1) as f32 * (high - value) / (high - low);
         let x = left + BAR_WIDTH + 2;
         canvas.fill(x, (y as usize).min(top + PANEL_HEIGHT - 1), 3, 1, EDGE);
         let label = format!("{value:.0}");
@@ -385,7 +394,14 @@ fn draw_colour_bar(
 /// Seconds under the last panel, at a step that leaves room for the labels.
 fn draw_time_axis(canvas: &mut Canvas, picture: &Picture, top: usize) {
     let duration = picture.duration_s.max(1e-3);
-    let per_pixel = duration / picture.width as f32;
+    let frames = picture.num_frames.max(1) as f32;
+    let per_pixel = picture.frame_s * frames / picture.width as f32;
+    // Frame k is drawn over columns k w / n .. (k + 1) w / n: its centre time sits in the
+    // middle of that run.
+    let x_of = |t: f32| {
+        let frame = (t - picture.first_centre_s) / picture.frame_s + 0.5;
+        LEFT as f32 + frame * picture.width as f32 / frames
+    };
     let step = [
         0.01f32, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0,
         600.0, 1800.0, 3600.0,
@@ -406,7 +422,11 @@ fn draw_time_axis(canvas: &mut Canvas, picture: &Picture, top: usize) {
         if t > duration + 1e-6 {
             break;
         }
-        let x = LEFT as f32 + t / per_pixel;
+        let x = x_of(t);
+        index += 1;
+        if x < LEFT as f32 - 0.5 || x > (LEFT + picture.width) as f32 + 0.5 {
+            continue;
+        }
         canvas.fill(
             (x as usize).min(LEFT + picture.width - 1),
             top + 1,
@@ -422,7 +442,6 @@ fn draw_time_axis(canvas: &mut Canvas, picture: &Picture, top: usize) {
             Anchor::Top,
             TEXT_DIM,
         );
-        index += 1;
     }
     canvas.text(
         "s",
@@ -480,6 +499,9 @@ mod tests {
             valid_bands: BANDS,
             high_hz: 24_000.0,
             duration_s: 2.0,
+            num_frames: 188,
+            first_centre_s: 0.0,
+            frame_s: 512.0 / 48_000.0,
         };
         let canvas = draw(&picture);
         assert_eq!((canvas.width, canvas.height), picture_size(400));

@@ -5,7 +5,7 @@
 use egui::{pos2, vec2, Align2, Color32, Rect, Response, Sense, Stroke, Ui};
 
 use super::{format_value, theme, ParamAccess};
-use crate::settings::{self, ParamKind};
+use crate::settings::{self, ParamKind, ParamSpec};
 
 /// Height of one control row.
 pub const ROW_HEIGHT: f32 = 22.0;
@@ -44,6 +44,39 @@ fn default_of(id: &str) -> f32 {
 
 fn help_of(id: &str) -> &'static str {
     settings::spec(id).map_or("", |spec| spec.help)
+}
+
+/// The row of one parameter, by its kind: a slider for a number, segments for a power of
+/// two or a short choice (up to four variants), a drop-down for a longer one.
+pub fn control(ui: &mut Ui, params: &mut impl ParamAccess, spec: &'static ParamSpec, width: f32) {
+    let label = spec.editor.label;
+    match spec.kind {
+        ParamKind::Float { .. } => slider(ui, params, spec.id, label, width),
+        ParamKind::Choice { labels, .. } if labels.len() <= 4 => {
+            segmented(ui, params, spec.id, label, labels, width)
+        }
+        ParamKind::Choice { labels, .. } => dropdown(ui, params, spec.id, label, labels, width),
+        ParamKind::Ratio { variants } => {
+            let texts: Vec<String> = variants.iter().map(|ratio| format!("×{ratio}")).collect();
+            let labels: Vec<&str> = texts.iter().map(String::as_str).collect();
+            segmented(ui, params, spec.id, label, &labels, width)
+        }
+        ParamKind::PowerOfTwo { min, max } => {
+            let texts: Vec<String> = std::iter::successors(Some(min), |size| Some(size * 2))
+                .take_while(|size| *size <= max)
+                .map(|size| match size {
+                    size if size >= 1024 => format!("{}k", size / 1024),
+                    size => size.to_string(),
+                })
+                .collect();
+            let labels: Vec<&str> = texts.iter().map(String::as_str).collect();
+            segmented(ui, params, spec.id, label, &labels, width)
+        }
+        ParamKind::Toggle => {
+            let (rect, _) = ui.allocate_exact_size(vec2(width, ROW_HEIGHT), Sense::hover());
+            toggle(ui, params, spec.id, label, rect, theme::ACCENT);
+        }
+    }
 }
 
 /// Draws the label column of a row and returns the rect left for the control.

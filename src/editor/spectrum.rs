@@ -11,7 +11,9 @@ use super::model::Model;
 use super::spectrogram::{AXIS_WIDTH, FREQUENCY_LABELS};
 use super::{format_value, theme, ParamAccess};
 use crate::analysis::{hz_to_grid, COLUMN_BINS};
-use crate::settings::{self, ParamKind};
+use crate::mask::tilt::offset_db;
+use crate::settings::{self, specs, ParamKind};
+use crate::viz::bands::band_center_hz;
 
 /// Level range of the plot, dBFS: a full-scale sine reads 0 dB; -120 dB is below the
 /// noise of 20-bit audio in a 2048-point bin.
@@ -22,7 +24,7 @@ const GRAB_DISTANCE: f32 = 8.0;
 
 const THRESHOLD: &str = "threshold";
 const REFERENCE: &str = "reference";
-/// Index of the absolute reference in `settings::REFERENCE_NAMES`.
+/// Index of the absolute reference among `settings::Reference`'s variants.
 const REFERENCE_ABSOLUTE: f32 = 0.0;
 
 /// A threshold drag in progress.
@@ -139,8 +141,14 @@ impl SpectrumPlot {
         }
 
         // The threshold curve in dBFS per band.
+        // Against a tracked floor or a print the published thresholds carry the tilt already.
         let threshold_curve: Option<Vec<f32>> = if absolute {
-            Some(vec![threshold; COLUMN_BINS])
+            let tilt = params.get(specs::tilt_db.id);
+            Some(
+                (0..COLUMN_BINS)
+                    .map(|band| threshold + offset_db(tilt, band_center_hz(band)))
+                    .collect(),
+            )
         } else {
             floor.map(|floor| floor.iter().map(|f| f + threshold).collect())
         };

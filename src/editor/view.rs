@@ -12,7 +12,7 @@ use super::spectrogram::{Look, Spectrogram};
 use super::spectrum::SpectrumPlot;
 use super::{latency_ms, theme, ParamAccess};
 use crate::processor::stft_config;
-use crate::settings::Settings;
+use crate::settings::{specs, ParamKind, ParamSpec, Section, Settings, PARAMS};
 
 /// Colour map range the spectrogram opens with, dBFS: white noise at -30 dBFS RMS reads
 /// -55 dB per bin of a 2048-point Hann frame and loud harmonics -15 dB, so both sit well
@@ -248,15 +248,16 @@ fn draw_header(
         pos2(rect.right() - 14.0 - 104.0, switch.top()),
         vec2(104.0, switch_height),
     );
-    let learning = params.get("learn") >= 0.5;
+    let learn_spec = &specs::learn;
+    let learning = params.get(learn_spec.id) >= 0.5;
     controls::toggle(
         ui,
         params,
-        "learn",
+        learn_spec.id,
         if learning {
             "LEARNING…"
         } else {
-            "Learn print"
+            learn_spec.editor.label
         },
         learn,
         theme::LEARN,
@@ -378,117 +379,77 @@ fn draw_alias_meter(ui: &mut Ui, rect: Rect, rejection_db: Option<f32>) {
 /// The settings the parameters describe, for geometry and latency.
 fn settings_of(params: &impl ParamAccess) -> Settings {
     let mut settings = Settings::default();
-    for spec in crate::settings::PARAMS {
+    for spec in PARAMS {
         let _ = settings.set_value(spec.id, params.get(spec.id));
     }
     settings
+}
+
+/// The rows of one panel section: the parameters declared in it, in declaration order, each
+/// drawn by its kind; toggles share rows two by two.
+fn section_rows(section: Section) -> Vec<Vec<&'static ParamSpec>> {
+    let mut rows: Vec<Vec<&'static ParamSpec>> = Vec::new();
+    for spec in PARAMS.iter().filter(|spec| spec.editor.section == section) {
+        match rows.last_mut() {
+            Some(last)
+                if spec.kind == ParamKind::Toggle
+                    && last.len() == 1
+                    && last[0].kind == ParamKind::Toggle =>
+            {
+                last.push(spec)
+            }
+            _ => rows.push(vec![spec]),
+        }
+    }
+    rows
 }
 
 fn draw_panel(ui: &mut Ui, rect: Rect, params: &mut impl ParamAccess) {
     let width = rect.width();
     let mut child = ui.new_child(UiBuilder::new().max_rect(rect));
     let ui = &mut child;
-    // Spread the rows over the height there is: 16 rows, 4 section titles, 20 gaps and
-    // the footer line.
-    const FIXED_HEIGHT: f32 = 16.0 * ROW_HEIGHT + 4.0 * controls::SECTION_HEIGHT + 18.0;
-    let spacing = ((rect.height() - FIXED_HEIGHT) / 20.0).clamp(2.0, 9.0);
+    let sections: Vec<(&str, Vec<Vec<&ParamSpec>>)> = Section::PANEL
+        .iter()
+        .map(|&(section, title)| (title, section_rows(section)))
+        .collect();
+    // Spread the rows over the height there is: the rows and the footer line (a row
+    // high), the section titles, and a gap after each of them.
+    let rows = sections.iter().map(|(_, rows)| rows.len()).sum::<usize>() as f32 + 1.0;
+    let titles = sections.len() as f32;
+    let fixed_height = rows * ROW_HEIGHT + titles * controls::SECTION_HEIGHT + 18.0;
+    let spacing = ((rect.height() - fixed_height) / (rows + titles)).clamp(2.0, 9.0);
     ui.spacing_mut().item_spacing = vec2(0.0, spacing);
 
-    controls::section(ui, "MASK", width);
-    controls::slider(ui, params, "threshold", "Threshold", width);
-    controls::slider(ui, params, "tilt", "Tilt", width);
-    controls::segmented(
-        ui,
-        params,
-        "reference",
-        "Relative to",
-        &["dBFS", "Floor", "Print"],
-        width,
-    );
-    controls::dropdown(
-        ui,
-        params,
-        "mode",
-        "Mode",
-        &[
-            "Binary gate",
-            "Soft gate",
-            "Binary, inverted",
-            "Soft, inverted",
-            "Wiener",
-            "MMSE-LSA",
-        ],
-        width,
-    );
-    controls::slider(ui, params, "knee", "Knee", width);
-    controls::slider(ui, params, "floor", "Floor", width);
-
-    controls::section(ui, "TIME", width);
-    controls::slider(ui, params, "attack", "Attack", width);
-    controls::slider(ui, params, "release", "Release", width);
-
-    controls::section(ui, "TRANSFORM", width);
-    controls::segmented(
-        ui,
-        params,
-        "window_size",
-        "Window",
-        &["256", "512", "1k", "2k", "4k", "8k"],
-        width,
-    );
-    controls::segmented(
-        ui,
-        params,
-        "window",
-        "Shape",
-        &["Hann", "Hamming", "Blackman"],
-        width,
-    );
-    controls::segmented(
-        ui,
-        params,
-        "padding",
-        "Padding",
-        &["×1", "×2", "×4", "×8"],
-        width,
-    );
-    controls::dropdown(
-        ui,
-        params,
-        "kernel",
-        "Kernel",
-        &[
-            "None",
-            "Hamming 3-point",
-            "Blackman 5-point",
-            "Brick-wall 5-point",
-            "Brick-wall 7-point",
-            "Exact brick-wall",
-        ],
-        width,
-    );
-
-    controls::section(ui, "OUTPUT", width);
-    controls::slider(ui, params, "mix", "Mix", width);
-    controls::slider(ui, params, "output_gain", "Gain", width);
-    let (toggles, _) = ui.allocate_exact_size(vec2(width, ROW_HEIGHT), Sense::hover());
-    let half = (width - 6.0) / 2.0;
-    controls::toggle(
-        ui,
-        params,
-        "stereo_link",
-        "Link stereo",
-        Rect::from_min_size(toggles.min, vec2(half, ROW_HEIGHT)),
-        theme::ACCENT,
-    );
-    controls::toggle(
-        ui,
-        params,
-        "delta",
-        "Listen removed",
-        Rect::from_min_size(toggles.min + vec2(half + 6.0, 0.0), vec2(half, ROW_HEIGHT)),
-        theme::WARNING,
-    );
+    for (title, rows) in &sections {
+        controls::section(ui, title, width);
+        for row in rows {
+            match row.as_slice() {
+                [spec] if spec.kind != ParamKind::Toggle => {
+                    controls::control(ui, params, spec, width)
+                }
+                toggles => {
+                    let (area, _) = ui.allocate_exact_size(vec2(width, ROW_HEIGHT), Sense::hover());
+                    let half = (width - 6.0) / 2.0;
+                    for (index, spec) in toggles.iter().enumerate() {
+                        let left = area.min + vec2(index as f32 * (half + 6.0), 0.0);
+                        let colour = if spec.editor.caution {
+                            theme::WARNING
+                        } else {
+                            theme::ACCENT
+                        };
+                        controls::toggle(
+                            ui,
+                            params,
+                            spec.id,
+                            spec.editor.label,
+                            Rect::from_min_size(left, vec2(half, ROW_HEIGHT)),
+                            colour,
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     // The frame geometry, for those who think in samples.
     let config = stft_config(&settings_of(params));

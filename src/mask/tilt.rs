@@ -10,8 +10,14 @@ const PIVOT_HZ: f32 = 1000.0;
 /// Bins below this read as this frequency, so DC does not sit infinitely far below the pivot.
 const LOWEST_HZ: f32 = 20.0;
 
-/// Per-bin threshold factors for one tilt and geometry, recomputed only when either changes
-/// (a power per bin is too dear to pay every frame).
+/// The tilt's offset of the threshold at `hz`, in dB: what the editor draws.
+pub fn offset_db(db_per_octave: f32, hz: f32) -> f32 {
+    db_per_octave * (hz.max(LOWEST_HZ) / PIVOT_HZ).log2()
+}
+
+/// Per-bin threshold factors for one tilt and geometry, recomputed only when either changes:
+/// a power per bin is too dear to pay every frame, except while the tilt itself is being
+/// automated.
 pub struct Tilt {
     factors: Vec<f32>,
     prepared_for: Option<(f32, StftConfig, f32)>,
@@ -78,5 +84,7 @@ mod tests {
         // DC reads as 20 Hz: 5.6 octaves below the pivot, not infinitely far.
         assert!((db(0) - 6.0 * octaves(20.0)).abs() < 1e-3);
         assert!(tilt.factors(0.0, config, 48_000.0).is_none());
+        assert!((offset_db(6.0, 4000.0) - 12.0).abs() < 1e-4);
+        assert!((offset_db(6.0, 0.0) - 6.0 * octaves(20.0)).abs() < 1e-4);
     }
 }

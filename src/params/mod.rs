@@ -3,7 +3,7 @@
 //! learned noise print ([`noise_print`]) and the editor's window ([`editor_state`]).
 //!
 //! Parameters are read once per (sub-)block and turned into [`Settings`] by
-//! [`settings_from_params`]; the processor applies them from the next frame. There are no
+//! [`SpectralMaskParams::settings`]; the processor applies them from the next frame. There are no
 //! parameter smoothers: the STFT applies one gain per frame and the overlap-add crossfades
 //! successive frames over a window, so a parameter step is already heard as a ramp of `N`
 //! samples. A smoother would only delay the change, and its state would make an offline
@@ -66,14 +66,7 @@ impl HostParam for f32 {
     /// # Panics
     /// If the spec is not a float.
     fn build(spec: &'static ParamSpec) -> FloatParam {
-        let ParamKind::Float {
-            min,
-            max,
-            unit,
-            skew,
-            ..
-        } = spec.kind
-        else {
+        let ParamKind::Float { min, max, skew, .. } = spec.kind else {
             panic!("'{}' is not a float parameter", spec.id);
         };
         let range = if skew == 1.0 {
@@ -87,10 +80,10 @@ impl HostParam for f32 {
         };
         // 0.1 of a dB, ms or % is below what anyone hears or sets by hand.
         let step_size = 0.1;
+        // The unit is part of the text (nice-plug would append a unit without a space).
         FloatParam::new(spec.name, spec.default, range)
-            .with_unit(spaced_unit(unit))
             .with_step_size(step_size)
-            .with_value_to_string(Arc::new(move |value| spec.number_text(value)))
+            .with_value_to_string(Arc::new(move |value| spec.value_text(value)))
             // The spec's parser reads what a person types ("-42", "-42 dB", "-inf") and checks
             // the range, exactly as `--set` on the command line does.
             .with_string_to_value(Arc::new(move |text| spec.parse(text).ok()))
@@ -235,6 +228,25 @@ macro_rules! plugin_params {
 
 declare_params!(plugin_params);
 
+/// Brings parameter values saved by earlier versions to today's parameters: `padding` was
+/// saved as its variant name (an enum parameter) and is now the exponent of an integer one.
+/// Called by the plugin's `filter_state` before a state is loaded.
+pub fn migrate_state(
+    values: &mut std::collections::BTreeMap<String, nice_plug::plugin::ParamValue>,
+) {
+    use nice_plug::plugin::ParamValue;
+    for spec in settings::PARAMS {
+        let ParamKind::Ratio { variants } = spec.kind else {
+            continue;
+        };
+        if let Some(ParamValue::String(name)) = values.get(spec.id) {
+            if let Some(index) = variants.iter().position(|variant| variant == name) {
+                values.insert(spec.id.to_string(), ParamValue::I32(index as i32));
+            }
+        }
+    }
+}
+
 /// Number of parameters, one per [`settings::PARAMS`] entry.
 pub const NUM_PARAMS: usize = settings::PARAMS.len();
 
@@ -250,17 +262,6 @@ impl SpectralMaskParams {
             *value = (spec.id, read.unwrap_or(spec.default));
         }
         values
-    }
-}
-
-/// nice-plug appends the unit to the value as is, so it carries its own space.
-fn spaced_unit(unit: &str) -> &'static str {
-    match unit {
-        "dB" => " dB",
-        "dB/oct" => " dB/oct",
-        "ms" => " ms",
-        "%" => " %",
-        _ => "",
     }
 }
 
@@ -342,6 +343,17 @@ mod tests {
                 .normalized_value_to_string(padding_4, true),
             "4"
         );
+    }
+
+    #[test]
+    fn padding_saved_by_name_loads_as_its_exponent() {
+        use nice_plug::plugin::ParamValue;
+        let mut values = std::collections::BTreeMap::new();
+        values.insert("padding".to_string(), ParamValue::String("4".to_string()));
+        values.insert("mode".to_string(), ParamValue::String("soft".to_string()));
+        migrate_state(&mut values);
+        assert!(matches!(values["padding"], ParamValue::I32(2)));
+        assert!(matches!(&values["mode"], ParamValue::String(name) if name == "soft"));
     }
 
     #[test]

@@ -5,9 +5,9 @@ use std::f64::consts::TAU;
 crate::choice::choice_enum! {
     /// Analysis window shape.
     pub enum WindowKind {
-        Hann = "hann",
-        Hamming = "hamming",
-        Blackman = "blackman",
+        Hann = "hann" / "Hann",
+        Hamming = "hamming" / "Hamming",
+        Blackman = "blackman" / "Blackman",
     }
 }
 
