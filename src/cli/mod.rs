@@ -81,16 +81,23 @@ pub struct LearnArgs {
     pub learn_file: Option<PathBuf>,
 }
 
+/// What `render` and `spectrogram` both take: the input, the settings and the print to learn.
 #[derive(Debug, Args)]
-pub struct RenderArgs {
+pub struct JobArgs {
     /// Input WAV: 16, 24 or 32-bit integer or 32-bit float, any channel count
     pub input: PathBuf,
-    /// Output WAV with the input's rate, channels and length (never the input itself)
-    pub output: PathBuf,
     #[command(flatten)]
     pub settings: SettingsArgs,
     #[command(flatten)]
     pub learn: LearnArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub job: JobArgs,
+    /// Output WAV with the input's rate, channels and length (never the input itself)
+    pub output: PathBuf,
     /// Output samples: 16 or 24-bit integer, or 32-bit float
     #[arg(long, value_enum, default_value = "32")]
     pub bits: Bits,
@@ -108,14 +115,10 @@ pub enum Bits {
 
 #[derive(Debug, Args)]
 pub struct SpectrogramArgs {
-    /// Input WAV: 16, 24 or 32-bit integer or 32-bit float, any channel count
-    pub input: PathBuf,
+    #[command(flatten)]
+    pub job: JobArgs,
     /// Output PNG: input level, mask and output level, top to bottom
     pub output: PathBuf,
-    #[command(flatten)]
-    pub settings: SettingsArgs,
-    #[command(flatten)]
-    pub learn: LearnArgs,
 }
 
 #[derive(Debug, Args)]
@@ -205,13 +208,9 @@ impl Job {
 
 /// Reads the settings, checks that the output overwrites nothing that is read, reads the
 /// input and learns the print if asked to.
-fn prepare_job(
-    input: &std::path::Path,
-    output: &std::path::Path,
-    settings: &SettingsArgs,
-    learn_args: &LearnArgs,
-) -> Result<Job, CliError> {
-    let settings = load_settings(learn_args.base_settings(), settings)?;
+fn prepare_job(args: &JobArgs, output: &std::path::Path) -> Result<Job, CliError> {
+    let (input, learn_args) = (args.input.as_path(), &args.learn);
+    let settings = load_settings(learn_args.base_settings(), &args.settings)?;
     output::check_not_input(input, output)?;
     if let Some(noise) = &learn_args.learn_file {
         output::check_not_input(noise, output)?;

@@ -12,7 +12,7 @@ use super::{display_name, prepare_job, Bits, RenderArgs};
 
 pub fn run(args: &RenderArgs) -> Result<(), CliError> {
     let start = Instant::now();
-    let job = prepare_job(&args.input, &args.output, &args.settings, &args.learn)?;
+    let job = prepare_job(&args.job, &args.output)?;
     let (settings, audio) = (&job.settings, &job.audio);
 
     let mut progress = Progress::new("rendering");

@@ -75,7 +75,7 @@ pub fn picture_size(columns: usize) -> (usize, usize) {
 
 pub fn run(args: &SpectrogramArgs) -> Result<(), CliError> {
     let start = Instant::now();
-    let job = prepare_job(&args.input, &args.output, &args.settings, &args.learn)?;
+    let job = prepare_job(&args.job, &args.output)?;
 
     let mut progress = Progress::new("analysing");
     let picture = analyse(&job.settings, &job.audio, job.print(), |fraction| {
