@@ -66,7 +66,14 @@ impl HostParam for f32 {
     /// # Panics
     /// If the spec is not a float.
     fn build(spec: &'static ParamSpec) -> FloatParam {
-        let ParamKind::Float { min, max, skew, .. } = spec.kind else {
+        let ParamKind::Float {
+            min,
+            max,
+            unit,
+            skew,
+            ..
+        } = spec.kind
+        else {
             panic!("'{}' is not a float parameter", spec.id);
         };
         let range = if skew == 1.0 {
@@ -80,10 +87,11 @@ impl HostParam for f32 {
         };
         // 0.1 of a dB, ms or % is below what anyone hears or sets by hand.
         let step_size = 0.1;
-        // The unit is part of the text (nice-plug would append a unit without a space).
+        // The unit is the host's to show (VST3 and CLAP carry it apart from the value).
         FloatParam::new(spec.name, spec.default, range)
+            .with_unit(spaced_unit(unit))
             .with_step_size(step_size)
-            .with_value_to_string(Arc::new(move |value| spec.value_text(value)))
+            .with_value_to_string(Arc::new(move |value| spec.number_text(value)))
             // The spec's parser reads what a person types ("-42", "-42 dB", "-inf") and checks
             // the range, exactly as `--set` on the command line does.
             .with_string_to_value(Arc::new(move |text| spec.parse(text).ok()))
@@ -247,6 +255,18 @@ pub fn migrate_state(
     }
 }
 
+/// nice-plug appends the unit to the value as is, so it carries its own space; it keeps a
+/// `&'static str`, hence one line per unit the table uses.
+fn spaced_unit(unit: &str) -> &'static str {
+    match unit {
+        "dB" => " dB",
+        "dB/oct" => " dB/oct",
+        "ms" => " ms",
+        "%" => " %",
+        _ => "",
+    }
+}
+
 /// Number of parameters, one per [`settings::PARAMS`] entry.
 pub const NUM_PARAMS: usize = settings::PARAMS.len();
 
@@ -354,6 +374,15 @@ mod tests {
         migrate_state(&mut values);
         assert!(matches!(values["padding"], ParamValue::I32(2)));
         assert!(matches!(&values["mode"], ParamValue::String(name) if name == "soft"));
+    }
+
+    #[test]
+    fn every_unit_of_the_table_reaches_the_host() {
+        for spec in settings::PARAMS {
+            if let ParamKind::Float { unit, .. } = spec.kind {
+                assert_eq!(spaced_unit(unit).trim(), unit, "{}", spec.id);
+            }
+        }
     }
 
     #[test]
