@@ -7,6 +7,7 @@ pub mod editor;
 pub mod mask;
 pub mod params;
 pub mod plugin;
+pub mod preset;
 pub mod processor;
 pub mod settings;
 pub mod stft;

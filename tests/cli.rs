@@ -501,6 +501,69 @@ fn null_render_of_16_bit_input_to_16_bit_is_bit_exact() {
 }
 
 #[test]
+fn a_saved_json_preset_renders_as_its_settings_and_a_damaged_one_as_the_defaults() {
+    let dir = TempDir::new().unwrap();
+    write_wav(
+        &dir.path().join("in.wav"),
+        &noise(2, 24_000, 9),
+        RATE,
+        Format::Float32,
+    );
+    let set = [
+        "--set",
+        "threshold=4",
+        "--set",
+        "mode=wiener",
+        "--set",
+        "tilt=3",
+    ];
+    let mut save = vec!["preset", "save", "p.json"];
+    save.extend(set);
+    let output = run(dir.path(), &save);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let output = run(
+        dir.path(),
+        &["render", "in.wav", "a.wav", "--preset", "p.json"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut direct = vec!["render", "in.wav", "b.wav"];
+    direct.extend(set);
+    let output = run(dir.path(), &direct);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        fs::read(dir.path().join("a.wav")).unwrap(),
+        fs::read(dir.path().join("b.wav")).unwrap(),
+        "the preset renders bit for bit as its --set lines"
+    );
+
+    // A damaged preset: one warning line, and the defaults.
+    fs::write(
+        dir.path().join("bad.json"),
+        "{\"spectral_mask_preset\": 1, \"par",
+    )
+    .unwrap();
+    let output = run(
+        dir.path(),
+        &["render", "in.wav", "c.wav", "--preset", "bad.json"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let warnings: Vec<String> = stderr(&output)
+        .lines()
+        .filter(|line| line.starts_with("warning:"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("bad.json") && warnings[0].contains("defaults"));
+    let output = run(dir.path(), &["render", "in.wav", "d.wav"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        fs::read(dir.path().join("c.wav")).unwrap(),
+        fs::read(dir.path().join("d.wav")).unwrap()
+    );
+}
+
+#[test]
 fn preset_lines_apply_before_set() {
     let dir = TempDir::new().unwrap();
     let signal = noise(2, 12_000, 3);

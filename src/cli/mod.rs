@@ -17,6 +17,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use spectral_mask::preset;
 use spectral_mask::settings::Settings;
 
 use error::{CliError, SettingSource};
@@ -42,6 +43,9 @@ pub enum Command {
     Spectrogram(SpectrogramArgs),
     /// List the parameters: ids, ranges, defaults
     Params(ParamsArgs),
+    /// Write presets: `preset save FILE --set ...`
+    #[command(subcommand)]
+    Preset(PresetCommand),
     /// Run the standalone app (its options: spectral-mask standalone --help)
     #[command(disable_help_flag = true)]
     Standalone {
@@ -51,13 +55,31 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum PresetCommand {
+    /// Save the settings of --preset and --set as a JSON preset that `render --preset` reads
+    Save(PresetSaveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PresetSaveArgs {
+    /// The preset file to write (JSON)
+    pub file: PathBuf,
+    /// The preset's name (default: the file's name)
+    #[arg(long)]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
 /// The settings every processing command takes.
 #[derive(Debug, Args)]
 pub struct SettingsArgs {
     /// Set a parameter, e.g. --set threshold=-42 --set mode=binary (ids: spectral-mask params)
     #[arg(long = "set", value_name = "ID=VALUE")]
     pub assignments: Vec<String>,
-    /// Read ID=VALUE lines from FILE ('#' starts a comment); --set overrides them
+    /// Read a preset: JSON (from `preset save`) or ID=VALUE lines ('#' starts a comment);
+    /// --set overrides it
     #[arg(long, value_name = "FILE")]
     pub preset: Option<PathBuf>,
 }
@@ -161,6 +183,7 @@ pub fn run(command: Command) -> Result<(), CliError> {
         Command::Render(args) => render::run(&args),
         Command::Spectrogram(args) => spectrogram::run(&args),
         Command::Params(args) => params::run(&args),
+        Command::Preset(PresetCommand::Save(args)) => save_preset(&args),
         Command::Standalone { .. } => unreachable!("the binary runs the standalone app"),
     }
 }
@@ -230,7 +253,12 @@ fn load_settings(base: Settings, args: &SettingsArgs) -> Result<Settings, CliErr
     let mut settings = base;
     if let Some(path) = &args.preset {
         let text = std::fs::read_to_string(path).map_err(|error| CliError::read(path, error))?;
-        for (index, line) in text.lines().enumerate() {
+        let json = preset::looks_like_json(&text);
+        if json {
+            settings = read_json_preset(path, &text, settings);
+        }
+        let lines = if json { "" } else { text.as_str() };
+        for (index, line) in lines.lines().enumerate() {
             // Values never contain '#', so everything after it is a comment.
             let line = line.split('#').next().unwrap_or("").trim();
             if line.is_empty() {
@@ -256,6 +284,47 @@ fn load_settings(base: Settings, args: &SettingsArgs) -> Result<Settings, CliErr
             })?;
     }
     Ok(settings)
+}
+
+/// A JSON preset over `base`. What it cannot use is reported on one warning line and keeps
+/// `base`'s value; a file that is no preset at all leaves `base` as it is.
+fn read_json_preset(path: &std::path::Path, text: &str, base: Settings) -> Settings {
+    match preset::from_json(text, base) {
+        Ok(loaded) => {
+            if !loaded.issues.is_empty() {
+                eprintln!(
+                    "warning: preset {}: {}",
+                    display_name(path),
+                    loaded.issues.join("; ")
+                );
+            }
+            loaded.settings
+        }
+        Err(error) => {
+            eprintln!(
+                "warning: preset {}: {error}; using the defaults",
+                display_name(path)
+            );
+            base
+        }
+    }
+}
+
+/// `preset save FILE`: the settings of `--preset` and `--set` as a JSON preset.
+fn save_preset(args: &PresetSaveArgs) -> Result<(), CliError> {
+    let settings = load_settings(Settings::default(), &args.settings)?;
+    let name = args.name.clone().unwrap_or_else(|| {
+        args.file
+            .file_stem()
+            .map_or("preset".into(), |stem| stem.to_string_lossy().into_owned())
+    });
+    let (partial, mut file) = output::PartialFile::create(&args.file)?;
+    std::io::Write::write_all(&mut file, preset::to_json(&name, &settings).as_bytes())
+        .map_err(|error| CliError::write(&args.file, error))?;
+    drop(file);
+    partial.commit()?;
+    eprintln!("wrote {} (preset \"{name}\")", display_name(&args.file));
+    Ok(())
 }
 
 /// A path as the summary line shows it.
