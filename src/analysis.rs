@@ -14,10 +14,8 @@ use std::sync::Arc;
 use crate::config::MAX_TRANSFORM_SIZE;
 use crate::processor::FrameView;
 use crate::stft::StftConfig;
-use crate::viz::bands::{BandMap, Fold};
+use crate::viz::bands::{BandMap, Fold, BANDS};
 
-/// Bands per column: the spectrograms' shared band grid (see [`crate::viz::bands`]).
-pub use crate::viz::bands::{hz_to_grid, BANDS as COLUMN_BINS};
 /// Time a column covers at least: frames are merged until it is reached. 10 ms is just under
 /// the hop of the default 2048-point window at 48 kHz (10.7 ms), so there a frame is a
 /// column; shorter hops merge and longer ones span several pixels, so the time axis of the
@@ -40,11 +38,11 @@ pub const SILENT_DB: f32 = -300.0;
 #[derive(Clone, Copy, Debug)]
 pub struct Column {
     /// Loudest bin of each band in dBFS (max over the merged frames).
-    pub level_db: [f32; COLUMN_BINS],
+    pub level_db: [f32; BANDS],
     /// Smallest gain applied in each band (min over the merged frames), linear.
-    pub gain: [f32; COLUMN_BINS],
+    pub gain: [f32; BANDS],
     /// Mean threshold each band's bins were compared with, in dBFS (last merged frame).
-    pub threshold_db: [f32; COLUMN_BINS],
+    pub threshold_db: [f32; BANDS],
     /// Bands below Nyquist; the ones above hold no data.
     pub valid_bands: usize,
     /// Geometry of the frames.
@@ -61,9 +59,9 @@ pub struct Column {
 impl Column {
     fn empty(config: StftConfig) -> Self {
         Self {
-            level_db: [SILENT_DB; COLUMN_BINS],
-            gain: [1.0; COLUMN_BINS],
-            threshold_db: [SILENT_DB; COLUMN_BINS],
+            level_db: [SILENT_DB; BANDS],
+            gain: [1.0; BANDS],
+            threshold_db: [SILENT_DB; BANDS],
             valid_bands: 0,
             config,
             sample_rate: 0.0,
@@ -258,7 +256,7 @@ fn decimate(
     column: &mut Column,
     first_frame: bool,
 ) {
-    for band in 0..COLUMN_BINS {
+    for band in 0..BANDS {
         let level = bands.fold(band, levels, Fold::Max).unwrap_or(SILENT_DB);
         let gain = bands.fold(band, gains, Fold::Min).unwrap_or(1.0);
         let threshold = bands
@@ -348,7 +346,7 @@ mod tests {
     use super::*;
     use crate::processor::Processor;
     use crate::settings::Settings;
-    use crate::viz::bands::band_center_hz;
+    use crate::viz::bands::{band_center_hz, hz_to_grid};
 
     fn sine(len: usize, hz: f32, amplitude: f32, sample_rate: f32) -> Vec<f32> {
         (0..len)
@@ -386,14 +384,14 @@ mod tests {
         let column = last.unwrap();
         assert_eq!(column.frames, 1);
         assert!((column.duration_s - 512.0 / 48_000.0).abs() < 1e-6);
-        assert_eq!(column.valid_bands, COLUMN_BINS);
-        let band = (hz_to_grid(1000.0) * COLUMN_BINS as f32) as usize;
+        assert_eq!(column.valid_bands, BANDS);
+        let band = (hz_to_grid(1000.0) * BANDS as f32) as usize;
         assert!(
             (column.level_db[band] + 6.02).abs() < 1.5,
             "{} dB",
             column.level_db[band]
         );
-        let loudest = (0..COLUMN_BINS)
+        let loudest = (0..BANDS)
             .max_by(|&a, &b| column.level_db[a].total_cmp(&column.level_db[b]))
             .unwrap();
         assert!(
@@ -417,7 +415,7 @@ mod tests {
         });
         let mut valid = 0;
         reader.drain(|column| valid = column.valid_bands);
-        assert!(valid < COLUMN_BINS && valid > COLUMN_BINS - 5, "{valid}");
+        assert!(valid < BANDS && valid > BANDS - 5, "{valid}");
         assert!(band_center_hz(valid - 1) < 22_050.0 && band_center_hz(valid) >= 22_050.0);
     }
 

@@ -33,9 +33,8 @@ pub struct Processor {
 
 /// The geometry a set of settings asks for. Settings from the parameter table are always a
 /// valid geometry; a hand-built `Settings` outside it is clamped to the range and rounded up
-/// to a power of two, so
-/// the processor, which runs on the audio thread, never fails on it. Use
-/// [`StftConfig::new`] to have such settings refused instead.
+/// to a power of two, so the processor, which runs on the audio thread, never fails on it.
+/// Use [`StftConfig::new`] to have such settings refused instead.
 pub fn stft_config(settings: &Settings) -> StftConfig {
     let power =
         |value: usize, min: usize, max: usize| value.clamp(min, max).next_power_of_two().min(max);

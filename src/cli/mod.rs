@@ -253,33 +253,42 @@ fn load_settings(base: Settings, args: &SettingsArgs) -> Result<Settings, CliErr
     let mut settings = base;
     if let Some(path) = &args.preset {
         let text = std::fs::read_to_string(path).map_err(|error| CliError::read(path, error))?;
-        let json = preset::looks_like_json(&text);
-        if json {
-            settings = read_json_preset(path, &text, settings);
-        }
-        let lines = if json { "" } else { text.as_str() };
-        for (index, line) in lines.lines().enumerate() {
-            // Values never contain '#', so everything after it is a comment.
-            let line = line.split('#').next().unwrap_or("").trim();
-            if line.is_empty() {
-                continue;
-            }
-            settings
-                .apply_assignment(line)
-                .map_err(|error| CliError::Setting {
-                    source: SettingSource::Preset {
-                        path: path.clone(),
-                        line: index + 1,
-                    },
-                    error,
-                })?;
-        }
+        settings = if preset::looks_like_json(&text) {
+            read_json_preset(path, &text, settings)
+        } else {
+            read_line_preset(path, &text, settings)?
+        };
     }
     for assignment in &args.assignments {
         settings
             .apply_assignment(assignment)
             .map_err(|error| CliError::Setting {
                 source: SettingSource::Argument,
+                error,
+            })?;
+    }
+    Ok(settings)
+}
+
+/// A preset of `ID=VALUE` lines over `base`; the first bad line is an error naming it.
+fn read_line_preset(
+    path: &std::path::Path,
+    text: &str,
+    mut settings: Settings,
+) -> Result<Settings, CliError> {
+    for (index, line) in text.lines().enumerate() {
+        // Values never contain '#', so everything after it is a comment.
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        settings
+            .apply_assignment(line)
+            .map_err(|error| CliError::Setting {
+                source: SettingSource::Preset {
+                    path: path.to_path_buf(),
+                    line: index + 1,
+                },
                 error,
             })?;
     }

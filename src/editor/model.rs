@@ -2,8 +2,9 @@
 //! (the spectrogram's pixels), a smoothed current spectrum, and the alias measure of the
 //! latest mask snapshot. Fed from an [`AnalysisReader`] on the editor thread.
 
-use crate::analysis::{AnalysisReader, Column, MaskSnapshot, COLUMN_BINS, SILENT_DB};
+use crate::analysis::{AnalysisReader, Column, MaskSnapshot, SILENT_DB};
 use crate::mask::alias::AliasMeter;
+use crate::viz::bands::BANDS;
 use crate::viz::gain_db;
 
 /// Seconds per spectrogram pixel column; equal to the publisher's column time so that a
@@ -28,9 +29,9 @@ pub struct Model {
     pending_s: f32,
     latest: Option<Column>,
     /// Smoothed input level, output level and threshold per band, for the spectrum line.
-    level_db: [f32; COLUMN_BINS],
-    output_db: [f32; COLUMN_BINS],
-    threshold_db: [f32; COLUMN_BINS],
+    level_db: [f32; BANDS],
+    output_db: [f32; BANDS],
+    threshold_db: [f32; BANDS],
     columns_received: u64,
     dropped: u64,
     alias_meter: Option<AliasMeter>,
@@ -49,9 +50,9 @@ impl Model {
     pub fn new() -> Self {
         let placeholder = crate::processor::stft_config(&crate::settings::Settings::default());
         let mut blank = Column {
-            level_db: [SILENT_DB; COLUMN_BINS],
-            gain: [1.0; COLUMN_BINS],
-            threshold_db: [SILENT_DB; COLUMN_BINS],
+            level_db: [SILENT_DB; BANDS],
+            gain: [1.0; BANDS],
+            threshold_db: [SILENT_DB; BANDS],
             valid_bands: 0,
             config: placeholder,
             sample_rate: 48_000.0,
@@ -59,15 +60,15 @@ impl Model {
             duration_s: 0.0,
             sequence: 0,
         };
-        blank.valid_bands = COLUMN_BINS;
+        blank.valid_bands = BANDS;
         Self {
             history: vec![blank; HISTORY_COLUMNS],
             written: 0,
             pending_s: 0.0,
             latest: None,
-            level_db: [SILENT_DB; COLUMN_BINS],
-            output_db: [SILENT_DB; COLUMN_BINS],
-            threshold_db: [SILENT_DB; COLUMN_BINS],
+            level_db: [SILENT_DB; BANDS],
+            output_db: [SILENT_DB; BANDS],
+            threshold_db: [SILENT_DB; BANDS],
             columns_received: 0,
             dropped: 0,
             alias_meter: None,
@@ -110,7 +111,7 @@ impl Model {
         } else {
             1.0 - (-column.duration_s / SPECTRUM_SMOOTHING_S).exp()
         };
-        for band in 0..COLUMN_BINS {
+        for band in 0..BANDS {
             let level = column.level_db[band];
             let output = level + gain_db(column.gain[band]);
             let smooth = |old: &mut f32, new: f32| *old += alpha * (new - *old);
@@ -165,17 +166,17 @@ impl Model {
     }
 
     /// Smoothed input level per band (dBFS).
-    pub fn level_db(&self) -> &[f32; COLUMN_BINS] {
+    pub fn level_db(&self) -> &[f32; BANDS] {
         &self.level_db
     }
 
     /// Smoothed output level per band (input level plus the gain, dBFS).
-    pub fn output_db(&self) -> &[f32; COLUMN_BINS] {
+    pub fn output_db(&self) -> &[f32; BANDS] {
         &self.output_db
     }
 
     /// Smoothed threshold per band (dBFS).
-    pub fn threshold_db(&self) -> &[f32; COLUMN_BINS] {
+    pub fn threshold_db(&self) -> &[f32; BANDS] {
         &self.threshold_db
     }
 
@@ -201,7 +202,7 @@ mod tests {
     fn column(duration_s: f32, level: f32) -> Column {
         let mut column = Model::new().history[0];
         column.duration_s = duration_s;
-        column.level_db = [level; COLUMN_BINS];
+        column.level_db = [level; BANDS];
         column
     }
 

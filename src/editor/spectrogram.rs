@@ -1,5 +1,5 @@
 //! The scrolling spectrogram: time to the right, log frequency up, level in magma, the mask
-//! tinted over it. The picture lives in one texture of [`HISTORY_COLUMNS`] × [`COLUMN_BINS`]
+//! tinted over it. The picture lives in one texture of [`HISTORY_COLUMNS`] × [`BANDS`]
 //! texels used as a ring: each frame only the new columns are uploaded (a partial update),
 //! and the ring is drawn as two quads so that it scrolls without moving any pixels.
 
@@ -10,9 +10,10 @@ use egui::{
 
 use super::model::{Model, HISTORY_COLUMNS, PIXEL_SECONDS};
 use super::theme;
-use crate::analysis::{hz_to_grid, Column, COLUMN_BINS};
+use crate::analysis::Column;
+use crate::viz::bands::{hz_to_grid, BANDS};
 use crate::viz::colormap::{ColorMap, Rgb};
-use crate::viz::{gain_db, MASK_RANGE_DB};
+use crate::viz::{gain_db, mask_position, unit_position, MASK_RANGE_DB};
 
 /// Frequencies labelled on the axes.
 pub const FREQUENCY_LABELS: [(f32, &str); 9] = [
@@ -114,17 +115,17 @@ impl Spectrogram {
             || written < self.painted
             || written - self.painted >= HISTORY_COLUMNS as u64;
         if full {
-            let mut pixels = Vec::with_capacity(HISTORY_COLUMNS * COLUMN_BINS);
-            for row in 0..COLUMN_BINS {
+            let mut pixels = Vec::with_capacity(HISTORY_COLUMNS * BANDS);
+            for row in 0..BANDS {
                 for slot in 0..HISTORY_COLUMNS {
                     pixels.push(if (slot as u64) < written {
-                        self.texel(model.slot(slot), COLUMN_BINS - 1 - row, look)
+                        self.texel(model.slot(slot), BANDS - 1 - row, look)
                     } else {
                         theme::PLOT_BACKGROUND
                     });
                 }
             }
-            let image = ColorImage::new([HISTORY_COLUMNS, COLUMN_BINS], pixels);
+            let image = ColorImage::new([HISTORY_COLUMNS, BANDS], pixels);
             match &mut self.texture {
                 Some(texture) => texture.set(image, TEXTURE_OPTIONS),
                 None => {
@@ -140,13 +141,13 @@ impl Spectrogram {
                 let run = ((written - start) as usize).min(HISTORY_COLUMNS - first_slot);
                 // egui takes ownership of the pixels it uploads, so each update is a new
                 // buffer of just the new columns (typically 1-2 × 256 texels per frame).
-                let mut pixels = Vec::with_capacity(run * COLUMN_BINS);
-                for row in 0..COLUMN_BINS {
+                let mut pixels = Vec::with_capacity(run * BANDS);
+                for row in 0..BANDS {
                     for slot in first_slot..first_slot + run {
-                        pixels.push(self.texel(model.slot(slot), COLUMN_BINS - 1 - row, look));
+                        pixels.push(self.texel(model.slot(slot), BANDS - 1 - row, look));
                     }
                 }
-                let image = ColorImage::new([run, COLUMN_BINS], pixels);
+                let image = ColorImage::new([run, BANDS], pixels);
                 if let Some(texture) = &mut self.texture {
                     texture.set_partial([first_slot, 0], image, TEXTURE_OPTIONS);
                 }
@@ -164,18 +165,18 @@ impl Spectrogram {
         }
         let level = column.level_db[band];
         let gain = gain_db(column.gain[band]);
-        let span = (look.high_db - look.low_db).max(1.0);
+        let level_at = |db: f32| color(self.magma.at(unit_position(db, look.low_db, look.high_db)));
         match look.mode {
             SpectrogramMode::Input => {
-                let shade = color(self.magma.at((level - look.low_db) / span));
+                let shade = level_at(level);
                 if look.overlay {
                     tint(shade, (-gain / TINT_FULL_DB).clamp(0.0, 1.0))
                 } else {
                     shade
                 }
             }
-            SpectrogramMode::Output => color(self.magma.at((level + gain - look.low_db) / span)),
-            SpectrogramMode::Mask => color(self.ice.at(1.0 + gain / MASK_RANGE_DB)),
+            SpectrogramMode::Output => level_at(level + gain),
+            SpectrogramMode::Mask => color(self.ice.at(mask_position(column.gain[band]))),
         }
     }
 
@@ -295,7 +296,7 @@ impl Spectrogram {
             let t0 = i as f32 / steps as f32;
             let t1 = (i + 1) as f32 / steps as f32;
             let t = 0.5 * (t0 + t1);
-            let color = match look.mode {
+            let fill = match look.mode {
                 SpectrogramMode::Mask => color(self.ice.at(t)),
                 _ => color(self.magma.at(t)),
             };
@@ -304,7 +305,7 @@ impl Spectrogram {
             painter.rect_filled(
                 Rect::from_x_y_ranges(bar.x_range(), y0..=y1 + 0.5),
                 0.0,
-                color,
+                fill,
             );
         }
         let edge = if response.hovered() || response.dragged() {

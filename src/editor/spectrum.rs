@@ -10,10 +10,9 @@ use egui::{
 use super::model::Model;
 use super::spectrogram::{AXIS_WIDTH, FREQUENCY_LABELS};
 use super::{format_value, theme, ParamAccess};
-use crate::analysis::{hz_to_grid, COLUMN_BINS};
 use crate::mask::tilt::offset_db;
 use crate::settings::{self, specs, ParamKind};
-use crate::viz::bands::band_center_hz;
+use crate::viz::bands::{band_center_hz, hz_to_grid, BANDS};
 
 /// Level range of the plot, dBFS: a full-scale sine reads 0 dB; -120 dB is below the
 /// noise of 20-bit audio in a 2048-point bin.
@@ -32,7 +31,7 @@ struct Drag {
     start_value: f32,
     /// The noise floor when the drag began: the curve follows the pointer, not the floor's
     /// lagging echo of the parameter.
-    floor_db: Option<[f32; COLUMN_BINS]>,
+    floor_db: Option<[f32; BANDS]>,
 }
 
 /// The spectrum plot and its drag state.
@@ -47,7 +46,7 @@ struct Geometry {
 
 impl Geometry {
     fn x_of_band(&self, band: usize) -> f32 {
-        self.plot.left() + (band as f32 + 0.5) / COLUMN_BINS as f32 * self.plot.width()
+        self.plot.left() + (band as f32 + 0.5) / BANDS as f32 * self.plot.width()
     }
 
     fn x_of_hz(&self, hz: f32) -> f32 {
@@ -66,7 +65,7 @@ impl Geometry {
     /// The band under `x`.
     fn band_at(&self, x: f32) -> usize {
         let t = (x - self.plot.left()) / self.plot.width();
-        ((t * COLUMN_BINS as f32) as usize).min(COLUMN_BINS - 1)
+        ((t * BANDS as f32) as usize).min(BANDS - 1)
     }
 }
 
@@ -86,14 +85,14 @@ impl SpectrumPlot {
         let threshold_param = params.get(THRESHOLD);
         let absolute = params.get(REFERENCE) == REFERENCE_ABSOLUTE;
         let has_signal = model.latest().is_some();
-        let valid = model.latest().map_or(COLUMN_BINS, |c| c.valid_bands);
+        let valid = model.latest().map_or(BANDS, |c| c.valid_bands);
 
         // The floor the threshold is measured from, per band (none in absolute mode).
-        let live_floor = |model: &Model| -> Option<[f32; COLUMN_BINS]> {
+        let live_floor = |model: &Model| -> Option<[f32; BANDS]> {
             if absolute || !has_signal {
                 return None;
             }
-            let mut floor = [0.0; COLUMN_BINS];
+            let mut floor = [0.0; BANDS];
             for (value, threshold) in floor.iter_mut().zip(model.threshold_db()) {
                 *value = threshold - threshold_param;
             }
@@ -145,7 +144,7 @@ impl SpectrumPlot {
         let threshold_curve: Option<Vec<f32>> = if absolute {
             let tilt = params.get(specs::tilt_db.id);
             Some(
-                (0..COLUMN_BINS)
+                (0..BANDS)
                     .map(|band| threshold + offset_db(tilt, band_center_hz(band)))
                     .collect(),
             )
@@ -209,7 +208,7 @@ impl SpectrumPlot {
                 &curve_db[..valid],
                 Stroke::new(width, theme::ACCENT),
             ));
-            let right_db = curve_db[valid.saturating_sub(1).min(COLUMN_BINS - 1)];
+            let right_db = curve_db[valid.saturating_sub(1).min(BANDS - 1)];
             threshold_tag(&painter, &geometry, right_db, threshold, active);
         } else {
             painter.text(

@@ -267,24 +267,6 @@ fn spaced_unit(unit: &str) -> &'static str {
     }
 }
 
-/// Number of parameters, one per [`settings::PARAMS`] entry.
-pub const NUM_PARAMS: usize = settings::PARAMS.len();
-
-impl SpectralMaskParams {
-    /// Every parameter's id and current value in its spec's units (dB, ms, %, variant index,
-    /// window size in samples, 0/1), in [`settings::PARAMS`] order. Never allocates.
-    pub fn spec_values(&self) -> [(&'static str, f32); NUM_PARAMS] {
-        let settings = self.settings();
-        let mut values = [("", 0.0); NUM_PARAMS];
-        for (value, spec) in values.iter_mut().zip(settings::PARAMS) {
-            let read = settings.value(spec.id);
-            debug_assert!(read.is_some(), "{} is in the settings table", spec.id);
-            *value = (spec.id, read.unwrap_or(spec.default));
-        }
-        values
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,8 +278,6 @@ mod tests {
         let ids: Vec<String> = params.param_map().into_iter().map(|(id, ..)| id).collect();
         let spec_ids: Vec<&str> = PARAMS.iter().map(|spec| spec.id).collect();
         assert_eq!(ids, spec_ids);
-        let value_ids: Vec<&str> = params.spec_values().iter().map(|(id, _)| *id).collect();
-        assert_eq!(value_ids, spec_ids);
     }
 
     #[test]
@@ -314,8 +294,9 @@ mod tests {
     fn defaults_are_the_settings_defaults() {
         let params = SpectralMaskParams::default();
         assert_eq!(params.settings(), Settings::default());
-        for ((id, value), spec) in params.spec_values().into_iter().zip(PARAMS) {
-            assert_eq!(value, spec.default, "{id}");
+        let settings = params.settings();
+        for spec in PARAMS {
+            assert_eq!(settings.value(spec.id), Some(spec.default), "{}", spec.id);
         }
     }
 
