@@ -164,26 +164,25 @@ impl HostParam for usize {
     }
 }
 
-macro_rules! host_choice {
-    ($($ty:ty),*) => {$(
-        impl HostParam for $ty {
-            type Param = EnumParam<Variant<$ty>>;
+impl<T: Choice + std::fmt::Debug> HostParam for T {
+    type Param = EnumParam<Variant<T>>;
 
-            /// # Panics
-            /// If the spec is not a choice with this type's variants.
-            fn build(spec: &'static ParamSpec) -> Self::Param {
-                assert_eq!(spec.kind.variants(), Some(<$ty>::NAMES), "'{}' variants", spec.id);
-                EnumParam::new(spec.name, Variant(<$ty>::from_spec_value(spec, spec.default)))
-            }
+    /// # Panics
+    /// If the spec is not a choice with this type's variants.
+    fn build(spec: &'static ParamSpec) -> Self::Param {
+        assert_eq!(
+            spec.kind.variants(),
+            Some(T::NAMES),
+            "'{}' variants",
+            spec.id
+        );
+        EnumParam::new(spec.name, Variant(T::from_spec_value(spec, spec.default)))
+    }
 
-            fn read(param: &Self::Param, _: &ParamSpec) -> Self {
-                param.value().0
-            }
-        }
-    )*};
+    fn read(param: &Self::Param, _: &ParamSpec) -> Self {
+        param.value().0
+    }
 }
-
-host_choice!(Mode, KernelKind, WindowKind, Reference);
 
 /// Generates, from [`declare_params`], the plugin's parameters: one field per setting named
 /// as in `Settings` with the setting's stable id, their builders, and the typed reads.
