@@ -36,8 +36,8 @@ pub struct Processor {
 /// to a power of two, so the processor, which runs on the audio thread, never fails on it.
 /// Use [`StftConfig::new`] to have such settings refused instead.
 pub fn stft_config(settings: &Settings) -> StftConfig {
-    let power =
-        |value: usize, min: usize, max: usize| value.clamp(min, max).next_power_of_two().min(max);
+    // `max` is a power of two, so rounding up never passes it.
+    let power = |value: usize, min: usize, max: usize| value.clamp(min, max).next_power_of_two();
     StftConfig::new(
         power(settings.window_size, MIN_WINDOW_SIZE, MAX_WINDOW_SIZE),
         power(settings.padding_ratio, 1, MAX_PADDING_RATIO),

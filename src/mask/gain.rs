@@ -147,8 +147,9 @@ pub enum Estimator {
 const MIN_PRIOR_SNR: f32 = 1e-3;
 /// Largest SNR the statistical rules work with (120 dB).
 const MAX_SNR: f32 = 1e12;
-/// The lowest gain the presence weighting pulls towards when the floor is -inf (-60 dB).
-const MIN_PRESENCE_GAIN: f32 = 1e-3;
+/// The lowest gain the presence weighting pulls towards: -120 dB, the lowest floor setting
+/// (below it the floor reads -inf, and the logarithm needs a finite end).
+const MIN_PRESENCE_GAIN: f32 = 1e-6;
 
 /// The decision-directed stage of the statistical rules (Ephraim & Malah 1984): per bin the
 /// posterior SNR `gamma` (power over noise power) and the a priori SNR
@@ -219,7 +220,7 @@ pub fn statistical_gains(
 
 /// Cohen's speech presence probability given the a priori absence `q`:
 /// `1 / (1 + q / (1 - q) (1 + xi) e^-v)`; certain absence gives 0.
-fn presence_probability(absence: f32, xi: f32, v: f32) -> f32 {
+pub(super) fn presence_probability(absence: f32, xi: f32, v: f32) -> f32 {
     if absence >= 1.0 {
         return 0.0;
     }
@@ -273,7 +274,7 @@ pub fn smoothing_coefficient(time_ms: f32, frame_s: f32) -> f32 {
     if time_ms <= 0.0 {
         0.0
     } else {
-        (-frame_s * 1000.0 / time_ms).exp()
+        keep_per_frame(time_ms / 1000.0, frame_s)
     }
 }
 
@@ -405,6 +406,27 @@ mod tests {
             statistical_frame(Estimator::Lsa, 1e-6, 1.0, &mut previous),
             floor
         );
+    }
+
+    #[test]
+    fn an_absent_bin_sits_at_any_floor_down_to_the_lowest() {
+        for floor_db in [-30.0, -80.0, -120.0] {
+            let floor = db_to_gain(floor_db);
+            let (mut posterior, mut prior, mut out) = ([0.0], [0.0], [0.0]);
+            let mut previous = [0.0];
+            prior_snrs(&[1.0], &[1.0], &previous, 0.98, &mut posterior, &mut prior);
+            statistical_gains(
+                Estimator::Lsa,
+                &posterior,
+                &prior,
+                &[1.0],
+                floor,
+                &mut previous,
+                &mut out,
+            );
+            let got_db = 20.0 * out[0].log10();
+            assert!((got_db - floor_db).abs() < 0.01, "{floor_db}: {got_db}");
+        }
     }
 
     #[test]

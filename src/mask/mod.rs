@@ -311,6 +311,7 @@ impl Masker {
         let release = smoothing_coefficient(settings.release_ms, frame_s);
         let prior_keep = gain::keep_per_frame(PRIOR_SNR_SMOOTHING_S, frame_s);
         let bin_hz = self.sample_rate / config.transform_size() as f32;
+        let gate = Gate::new(settings.mode, settings.knee_db);
         for mask in self.masks.iter_mut().take(num_masks) {
             let powers = &mask.powers[..bins];
             let thresholds = &mask.threshold_powers[..bins];
@@ -333,10 +334,7 @@ impl Masker {
                         estimator, posterior, prior, absence, floor_gain, previous, targets,
                     );
                 }
-                None => {
-                    let gate = Gate::new(settings.mode, settings.knee_db);
-                    gain::gate_gains(powers, thresholds, &gate, floor_gain, targets);
-                }
+                None => gain::gate_gains(powers, thresholds, &gate, floor_gain, targets),
             }
             gain::smooth_in_time(targets, &mut mask.smoothed[..bins], attack, release);
             if self.observed {

@@ -193,7 +193,7 @@ impl NoiseTracker {
             let ratio = density / own;
             self.ratios[settled_bins] = density / noise.max(silence);
             settled_bins += 1;
-            let p = 1.0 / (1.0 + (1.0 + SPEECH_SNR) * (-ratio * exponent_scale).exp());
+            let p = super::gain::presence_probability(0.5, SPEECH_SNR, ratio * exponent_scale);
             *presence = presence_keep * *presence + (1.0 - presence_keep) * p;
             let expected_noise = (1.0 - p) * density + p * own;
             *noise = (noise_keep * own + (1.0 - noise_keep) * expected_noise) * FIXED_POINT_BIAS;
