@@ -29,6 +29,37 @@ const PRIOR_SNR_SMOOTHING_S: f32 = 0.53;
 /// no speech at all, see `presence`).
 const MAX_SPEECH_ABSENCE: f32 = 0.95;
 
+/// What a statistical rule carries from frame to frame, per bin: the decision-directed
+/// estimate of last frame's clean SNR and the smoothed a priori SNR of the absence estimate.
+struct StatisticalHistory {
+    previous_clean_snr: Vec<f32>,
+    speech_absence: SpeechAbsence,
+}
+
+impl StatisticalHistory {
+    fn new() -> Self {
+        Self {
+            previous_clean_snr: vec![0.0; MAX_BINS],
+            speech_absence: SpeechAbsence::new(MAX_BINS),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.previous_clean_snr.fill(0.0);
+        self.speech_absence.reset();
+    }
+
+    fn copy_from(&mut self, other: &Self, bins: usize) {
+        self.previous_clean_snr[..bins].copy_from_slice(&other.previous_clean_snr[..bins]);
+        self.speech_absence.copy_from(&other.speech_absence, bins);
+    }
+
+    fn regrid(&mut self, old_bins: usize, new_bins: usize, scratch: &mut [f32]) {
+        noise_floor::regrid_values(&mut self.previous_clean_snr, old_bins, new_bins, scratch);
+        self.speech_absence.regrid(old_bins, new_bins, scratch);
+    }
+}
+
 /// Per-bin state and scratch of one mask (all channels when linked, else one channel).
 struct MaskState {
     /// Bin power of the current frame.
@@ -49,9 +80,7 @@ struct MaskState {
     posterior_snr: Vec<f32>,
     prior_snr: Vec<f32>,
     absence: Vec<f32>,
-    /// Decision-directed state: last frame's estimate of clean power over noise power.
-    previous_clean_snr: Vec<f32>,
-    speech_absence: SpeechAbsence,
+    history: StatisticalHistory,
     tracker: NoiseTracker,
 }
 
@@ -67,16 +96,14 @@ impl MaskState {
             posterior_snr: vec![0.0; MAX_BINS],
             prior_snr: vec![0.0; MAX_BINS],
             absence: vec![0.0; MAX_BINS],
-            previous_clean_snr: vec![0.0; MAX_BINS],
-            speech_absence: SpeechAbsence::new(MAX_BINS),
+            history: StatisticalHistory::new(),
             tracker: NoiseTracker::new(MAX_BINS),
         }
     }
 
     fn reset(&mut self) {
         self.smoothed.fill(1.0);
-        self.previous_clean_snr.fill(0.0);
-        self.speech_absence.reset();
+        self.history.reset();
         self.tracker.reset();
     }
 
@@ -84,18 +111,15 @@ impl MaskState {
     /// off). Never allocates.
     fn copy_history_from(&mut self, other: &Self, bins: usize) {
         self.smoothed[..bins].copy_from_slice(&other.smoothed[..bins]);
-        self.previous_clean_snr[..bins].copy_from_slice(&other.previous_clean_snr[..bins]);
-        self.speech_absence.copy_from(&other.speech_absence, bins);
+        self.history.copy_from(&other.history, bins);
         self.tracker.copy_from(&other.tracker, bins);
     }
 
     /// Moves the per-bin history onto a new bin grid.
     fn regrid(&mut self, old_bins: usize, new_bins: usize, scratch: &mut [f32]) {
         self.tracker.regrid(old_bins, new_bins, scratch);
-        self.speech_absence.regrid(old_bins, new_bins, scratch);
-        for values in [&mut self.smoothed, &mut self.previous_clean_snr] {
-            noise_floor::regrid_values(values, old_bins, new_bins, scratch);
-        }
+        self.history.regrid(old_bins, new_bins, scratch);
+        noise_floor::regrid_values(&mut self.smoothed, old_bins, new_bins, scratch);
     }
 }
 
@@ -122,8 +146,9 @@ pub struct Masker {
     scratch: Vec<f32>,
     sample_rate: f32,
     linked_last_frame: bool,
-    /// Whether the last frame used a statistical rule: their history is stale after a gate.
-    statistical_last_frame: bool,
+    /// The statistical rule of the last frame, if any: another rule's history (or a gate's
+    /// lack of one) is not this rule's, so a change starts it fresh.
+    estimator_last_frame: Option<Estimator>,
 }
 
 impl Masker {
@@ -144,7 +169,7 @@ impl Masker {
             scratch: vec![0.0; MAX_BINS],
             sample_rate,
             linked_last_frame: true,
-            statistical_last_frame: false,
+            estimator_last_frame: None,
         }
     }
 
@@ -282,30 +307,25 @@ impl Masker {
                     scale_into(mask.tracker.densities(bins), frame.window_power, thresholds)
                 }
             }
-            for threshold in thresholds.iter_mut() {
-                // Never zero, even at -140 dB below a silent reference: the gain rules divide.
-                *threshold = (threshold.max(silence) * threshold_ratio).max(f32::MIN_POSITIVE);
-            }
-            if let Some(factors) = self
+            let tilt = self
                 .tilt
-                .factors(settings.tilt_db, config, self.sample_rate)
-            {
-                for (threshold, factor) in thresholds.iter_mut().zip(factors) {
-                    *threshold = (*threshold * factor).max(f32::MIN_POSITIVE);
-                }
+                .factors(settings.tilt_db, config, self.sample_rate);
+            for (threshold, factor) in thresholds.iter_mut().zip(tilt) {
+                // Never zero, even at -140 dB below a silent reference: the gain rules divide.
+                *threshold =
+                    (threshold.max(silence) * threshold_ratio * factor).max(f32::MIN_POSITIVE);
             }
         }
 
-        // Gain rule and time smoothing. A statistical rule taken up again after a gate starts
+        // Gain rule and time smoothing. A statistical rule taken up after another rule starts
         // from nothing, as a fresh instance would, not from the history it left.
-        let statistical = statistical_estimator(settings.mode).is_some();
-        if statistical && !self.statistical_last_frame {
+        let estimator = statistical_estimator(settings.mode);
+        if estimator.is_some() && estimator != self.estimator_last_frame {
             for mask in &mut self.masks {
-                mask.previous_clean_snr.fill(0.0);
-                mask.speech_absence.reset();
+                mask.history.reset();
             }
         }
-        self.statistical_last_frame = statistical;
+        self.estimator_last_frame = estimator;
         let floor_gain = db_to_gain(settings.floor_db);
         let attack = smoothing_coefficient(settings.attack_ms, frame_s);
         let release = smoothing_coefficient(settings.release_ms, frame_s);
@@ -316,20 +336,24 @@ impl Masker {
             let powers = &mask.powers[..bins];
             let thresholds = &mask.threshold_powers[..bins];
             let targets = &mut mask.targets[..bins];
-            match statistical_estimator(settings.mode) {
+            match estimator {
                 Some(estimator) => {
                     let posterior = &mut mask.posterior_snr[..bins];
                     let prior = &mut mask.prior_snr[..bins];
-                    let previous = &mut mask.previous_clean_snr[..bins];
+                    let history = &mut mask.history;
+                    let previous = &mut history.previous_clean_snr[..bins];
                     let absence = &mut mask.absence[..bins];
                     gain::prior_snrs(powers, thresholds, previous, prior_keep, posterior, prior);
-                    mask.speech_absence.estimate(
-                        prior,
-                        frame_s,
-                        bin_hz,
-                        MAX_SPEECH_ABSENCE,
-                        absence,
-                    );
+                    // Only the LSA rule weighs by speech absence.
+                    if estimator == Estimator::Lsa {
+                        history.speech_absence.estimate(
+                            prior,
+                            frame_s,
+                            bin_hz,
+                            MAX_SPEECH_ABSENCE,
+                            absence,
+                        );
+                    }
                     gain::statistical_gains(
                         estimator, posterior, prior, absence, floor_gain, previous, targets,
                     );

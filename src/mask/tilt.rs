@@ -31,30 +31,23 @@ impl Tilt {
         }
     }
 
-    /// The power factor of each of `config`'s bins for `db_per_octave`, or `None` when the
-    /// tilt is flat.
-    pub fn factors(
-        &mut self,
-        db_per_octave: f32,
-        config: StftConfig,
-        sample_rate: f32,
-    ) -> Option<&[f32]> {
-        if db_per_octave == 0.0 || !db_per_octave.is_finite() {
-            return None;
-        }
+    /// The power factor of each of `config`'s bins for `db_per_octave` (all ones when flat).
+    pub fn factors(&mut self, db_per_octave: f32, config: StftConfig, sample_rate: f32) -> &[f32] {
+        let db_per_octave = if db_per_octave.is_finite() {
+            db_per_octave
+        } else {
+            0.0
+        };
         let bins = config.num_bins();
         let key = (db_per_octave, config, sample_rate);
         if self.prepared_for != Some(key) {
             let bin_hz = sample_rate / config.transform_size() as f32;
-            // 10^(tilt * log2(f / pivot) / 10) = (f / pivot)^(tilt / (10 log10 2)).
-            let exponent = db_per_octave / (10.0 * 2f32.log10());
             for (bin, factor) in self.factors[..bins].iter_mut().enumerate() {
-                let hz = (bin as f32 * bin_hz).max(LOWEST_HZ);
-                *factor = (hz / PIVOT_HZ).powf(exponent);
+                *factor = 10f32.powf(offset_db(db_per_octave, bin as f32 * bin_hz) / 10.0);
             }
             self.prepared_for = Some(key);
         }
-        Some(&self.factors[..bins])
+        &self.factors[..bins]
     }
 }
 
@@ -74,7 +67,7 @@ mod tests {
         let mut tilt = Tilt::new();
         let config = StftConfig::new(1024, 1, WindowKind::Hann).unwrap();
         // 48 kHz over 1024: 46.875 Hz per bin; bins 32 / 64 / 16 are 1.5 / 3 / 0.75 kHz.
-        let factors = tilt.factors(6.0, config, 48_000.0).unwrap();
+        let factors = tilt.factors(6.0, config, 48_000.0).to_vec();
         let db = |bin: usize| 10.0 * factors[bin].log10();
         let octaves = |hz: f32| (hz / 1000.0).log2();
         for bin in [16, 32, 64, 400] {
@@ -83,7 +76,10 @@ mod tests {
         }
         // DC reads as 20 Hz: 5.6 octaves below the pivot, not infinitely far.
         assert!((db(0) - 6.0 * octaves(20.0)).abs() < 1e-3);
-        assert!(tilt.factors(0.0, config, 48_000.0).is_none());
+        assert!(tilt
+            .factors(0.0, config, 48_000.0)
+            .iter()
+            .all(|&f| f == 1.0));
         assert!((offset_db(6.0, 4000.0) - 12.0).abs() < 1e-4);
         assert!((offset_db(6.0, 0.0) - 6.0 * octaves(20.0)).abs() < 1e-4);
     }
