@@ -6,6 +6,8 @@
 
 mod bypass;
 
+use std::ops::ControlFlow;
+
 use crate::config::{MAX_PADDING_RATIO, MAX_PIECE, MAX_WINDOW_SIZE, MIN_WINDOW_SIZE};
 use crate::mask::Masker;
 use crate::settings::Settings;
@@ -241,31 +243,63 @@ pub fn render(
     settings: &Settings,
     sample_rate: f32,
     channels: &[Vec<f32>],
-    progress: impl FnMut(f32),
+    mut progress: impl FnMut(f32),
 ) -> Vec<Vec<f32>> {
-    render_with_print(settings, sample_rate, channels, None, progress)
+    render_with_print(settings, sample_rate, channels, None, |fraction| {
+        progress(fraction);
+        ControlFlow::Continue(())
+    })
+    .unwrap_or_default()
 }
 
+/// Seconds of audio between two calls of a render's `progress`, and so the longest a
+/// render runs on after it is asked to stop.
+const RENDER_PIECE_S: f32 = 1.0;
+
 /// [`render`] with a noise print (as [`Masker::noise_print`] returns it) installed before
-/// the first sample, so `reference = print` applies from the start of the file.
+/// the first sample, so `reference = print` applies from the start of the file, and a way
+/// to stop: `progress` gets the fraction done about every second of audio and may answer
+/// `ControlFlow::Break(())`, which ends the render with `None`.
 pub fn render_with_print(
     settings: &Settings,
     sample_rate: f32,
     channels: &[Vec<f32>],
     print: Option<&[f32]>,
-    mut progress: impl FnMut(f32),
-) -> Vec<Vec<f32>> {
+    mut progress: impl FnMut(f32) -> ControlFlow<()>,
+) -> Option<Vec<Vec<f32>>> {
     let mut processor = Processor::new(channels.len(), sample_rate, *settings);
     if let Some(print) = print {
         processor.masker_mut().set_noise_print(print);
     }
     let latency = processor.latency_samples();
     let len = channels.first().map_or(0, Vec::len);
-    let mut output = processor.run_offline(channels, 0..len, latency, None, &mut progress);
+    let piece = ((sample_rate * RENDER_PIECE_S) as usize).max(1);
+    let mut output: Vec<Vec<f32>> = channels
+        .iter()
+        .map(|_| Vec::with_capacity(len + latency))
+        .collect();
+    let mut start = 0;
+    loop {
+        if progress(start as f32 / len.max(1) as f32).is_break() {
+            return None;
+        }
+        let end = (start + piece).min(len);
+        // The tail that flushes the latency comes with the last piece.
+        let silence = if end == len { latency } else { 0 };
+        let part = processor.run_offline(channels, start..end, silence, None, &mut |_| {});
+        for (output, part) in output.iter_mut().zip(part) {
+            output.extend_from_slice(&part);
+        }
+        if end == len {
+            break;
+        }
+        start = end;
+    }
+    let _ = progress(1.0);
     for buffer in &mut output {
         buffer.drain(..latency);
     }
-    output
+    Some(output)
 }
 
 #[cfg(test)]

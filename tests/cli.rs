@@ -906,3 +906,312 @@ fn render_help_describes_learn() {
     assert!(text.contains("--learn-file <NOISE.wav>"), "{text}");
     assert!(text.contains("reference=print"), "{text}");
 }
+
+// ---- Batches: render IN... -o DIR ----
+
+/// The non-WAV inputs made by libsndfile (scripts/make-test-fixtures.py): name, rate,
+/// channels; each is 0.3 s long.
+const FIXTURES: [(&str, u32, usize); 4] = [
+    ("tone-48k-stereo-24.flac", 48_000, 2),
+    ("tone-44k-mono.ogg", 44_100, 1),
+    ("tone-44k-stereo.mp3", 44_100, 2),
+    ("tone-96k-mono-16.aiff", 96_000, 1),
+];
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Every file under `dir`, relative, sorted.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(at) = pending.pop() {
+        for entry in fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path.strip_prefix(dir).unwrap();
+                names.push(relative.to_string_lossy().into_owned());
+            }
+        }
+    }
+    names.sort();
+    names
+}
+
+fn json_stdout(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "stdout is no JSON ({error}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+#[test]
+fn a_batch_renders_every_format_reports_the_bad_files_and_leaves_no_temporary() {
+    let dir = TempDir::new().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir_all(input.join("more")).unwrap();
+    // name, rate, channels, length: WAV in three depths, the fixtures, one in a subfolder.
+    let mut expected = vec![
+        ("a16.wav".to_string(), 44_100, 2, 13_000),
+        ("b24.wav".to_string(), 48_000, 1, 14_000),
+        ("more/c32f.wav".to_string(), 96_000, 2, 30_000),
+    ];
+    write_wav(
+        &input.join("a16.wav"),
+        &noise(2, 13_000, 1),
+        44_100,
+        Format::Int16,
+    );
+    write_wav(
+        &input.join("b24.wav"),
+        &noise(1, 14_000, 2),
+        48_000,
+        Format::Int24,
+    );
+    write_wav(
+        &input.join("more/c32f.wav"),
+        &noise(2, 30_000, 3),
+        96_000,
+        Format::Float32,
+    );
+    for (name, rate, channels) in FIXTURES {
+        fs::copy(fixture(name), input.join(name)).unwrap();
+        expected.push((name.to_string(), rate, channels, (rate as usize * 3) / 10));
+    }
+    // A WAV file cut short, and text named .wav.
+    write_wav(
+        &input.join("cut.wav"),
+        &noise(2, 10_000, 4),
+        RATE,
+        Format::Int16,
+    );
+    let whole = fs::read(input.join("cut.wav")).unwrap();
+    fs::write(input.join("cut.wav"), &whole[..whole.len() / 2]).unwrap();
+    fs::write(input.join("text.wav"), "not audio\n").unwrap();
+    let inputs_before: Vec<Vec<u8>> = tree(&input)
+        .iter()
+        .map(|name| fs::read(input.join(name)).unwrap())
+        .collect();
+
+    let output = run(
+        dir.path(),
+        &[
+            "render",
+            "in",
+            "-o",
+            "out",
+            "--recursive",
+            "--jobs",
+            "2",
+            "--json",
+        ],
+    );
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    let line_of = |name: &str| {
+        text.lines()
+            .find(|line| line.starts_with(&format!("in/{name}:")))
+            .unwrap_or_else(|| panic!("no line for {name}: {text}"))
+    };
+    assert!(line_of("cut.wav").contains("ends early"), "{text}");
+    assert!(line_of("text.wav").contains("is not a WAV file"), "{text}");
+    assert!(
+        text.contains("rendered 7 of 9 files (2 failed, 0 skipped)"),
+        "{text}"
+    );
+
+    // Every good file, at its input's rate, channels and length; nothing else in out/.
+    let mut outputs: Vec<String> = expected
+        .iter()
+        .map(|(name, ..)| {
+            Path::new(name)
+                .with_extension("wav")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    outputs.sort();
+    assert_eq!(tree(&dir.path().join("out")), outputs, "{text}");
+    for (name, rate, channels, len) in &expected {
+        let path = dir
+            .path()
+            .join("out")
+            .join(Path::new(name).with_extension("wav"));
+        let (spec, rendered) = read_wav(&path);
+        assert_eq!(
+            (spec.sample_rate, spec.channels as usize),
+            (*rate, *channels),
+            "{name}"
+        );
+        assert_eq!(rendered[0].len(), *len, "{name}");
+    }
+    let inputs_after: Vec<Vec<u8>> = tree(&input)
+        .iter()
+        .map(|name| fs::read(input.join(name)).unwrap())
+        .collect();
+    assert_eq!(inputs_after, inputs_before, "an input changed");
+
+    // The JSON summary: one object per file.
+    let summary = json_stdout(&output);
+    assert_eq!(summary["done"], 7);
+    assert_eq!(summary["failed"], 2);
+    let files = summary["files"].as_array().unwrap();
+    assert_eq!(files.len(), 9);
+    for file in files {
+        let done = file["status"] == "done";
+        assert_eq!(done, file["latency_removed"] == 3071, "{file}");
+        assert_eq!(done, file["peak_dbfs"].is_number(), "{file}");
+        assert_eq!(!done, file["error"].is_string(), "{file}");
+    }
+}
+
+#[test]
+fn a_lossless_input_in_a_batch_nulls_against_its_single_file_render() {
+    let dir = TempDir::new().unwrap();
+    let flac = fixture(FIXTURES[0].0);
+    let run_ok = |args: &[&str]| {
+        let output = run(dir.path(), args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    };
+    // The FLAC's samples as a WAV (bypass passes them unchanged, aligned), then both renders.
+    let flac = flac.to_str().unwrap();
+    run_ok(&[
+        "render",
+        flac,
+        "copy.wav",
+        "--set",
+        "bypass=on",
+        "--bits",
+        "24",
+    ]);
+    run_ok(&["render", "copy.wav", "single.wav"]);
+    run_ok(&["render", flac, "-o", "out"]);
+    let (_, single) = read_wav(&dir.path().join("single.wav"));
+    let (_, batch) = read_wav(&dir.path().join("out/tone-48k-stereo-24.wav"));
+    assert_eq!(batch, single);
+
+    // FLAC out holds what WAV out holds at the same depth.
+    run_ok(&["render", "copy.wav", "single24.wav", "--bits", "24"]);
+    run_ok(&["render", "copy.wav", "-o", "flac", "--format", "flac"]);
+    run_ok(&[
+        "render",
+        "flac/copy.flac",
+        "back.wav",
+        "--set",
+        "bypass=on",
+        "--bits",
+        "24",
+    ]);
+    let (_, single24) = read_wav(&dir.path().join("single24.wav"));
+    let (_, back) = read_wav(&dir.path().join("back.wav"));
+    assert_eq!(back, single24);
+}
+
+#[test]
+fn ctrl_c_leaves_whole_files_only_and_skip_existing_finishes_the_batch() {
+    let dir = TempDir::new().unwrap();
+    let input = dir.path().join("in");
+    fs::create_dir(&input).unwrap();
+    const FILES: usize = 12;
+    let len = 20 * RATE as usize;
+    for index in 0..FILES {
+        let path = input.join(format!("take{index:02}.wav"));
+        write_wav(&path, &noise(2, len, index as u64), RATE, Format::Int16);
+    }
+    let out = dir.path().join("out");
+    let child = binary()
+        .current_dir(dir.path())
+        .args(["render", "in", "-o", "out", "--jobs", "1"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the first file is in place.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !out.join("take00.wav").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no output within 120 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(130), "{text}");
+    assert!(text.contains("--skip-existing"), "{text}");
+
+    let done = tree(&out);
+    assert!(!done.is_empty() && done.len() < FILES, "{done:?}\n{text}");
+    for name in &done {
+        assert!(
+            name.ends_with(".wav") && !name.contains("partial"),
+            "{name}"
+        );
+        let (_, rendered) = read_wav(&out.join(name));
+        assert_eq!(rendered[1].len(), len, "{name} is not whole");
+    }
+    let before: Vec<Vec<u8>> = done
+        .iter()
+        .map(|name| fs::read(out.join(name)).unwrap())
+        .collect();
+
+    let output = run(
+        dir.path(),
+        &["render", "in", "-o", "out", "--skip-existing"],
+    );
+    let text = stderr(&output);
+    assert!(output.status.success(), "{text}");
+    let skipped = done.len();
+    assert!(
+        text.contains(&format!(
+            "rendered {} of {FILES} files (0 failed, {skipped} skipped)",
+            FILES - skipped
+        )),
+        "{text}"
+    );
+    assert_eq!(tree(&out).len(), FILES);
+    let after: Vec<Vec<u8>> = done
+        .iter()
+        .map(|name| fs::read(out.join(name)).unwrap())
+        .collect();
+    assert_eq!(after, before, "--skip-existing rewrote a finished file");
+}
+
+#[test]
+fn batch_usage_mistakes_are_one_line_with_exit_code_2() {
+    let (dir, _) = dir_with_input();
+    fs::create_dir(dir.path().join("empty")).unwrap();
+    fs::copy(dir.path().join("in.wav"), dir.path().join("empty/in.wav")).unwrap();
+    fs::create_dir(dir.path().join("none")).unwrap();
+    for (args, expect) in [
+        (&["render", "in.wav"][..], "an input and an output file"),
+        (
+            &["render", "in.wav", "out.flac", "--bits", "32"],
+            "FLAC holds integer samples",
+        ),
+        (&["render", "none", "-o", "out"], "holds no audio files"),
+        (
+            &["render", "in.wav", "empty", "-o", "out"],
+            "would both be written to",
+        ),
+        (&["render", "in.wav", "-o", "out", "--jobs", "0"], "--jobs"),
+    ] {
+        let output = run(dir.path(), args);
+        let line = assert_one_error_line(&output, &format!("{args:?}"));
+        assert!(line.contains(expect), "{args:?}: {line}");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(!dir.path().join("out").exists(), "{args:?}");
+    }
+}

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use spectral_mask::settings::SettingError;
 
-use super::wav::{MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};
+use super::audio::{MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};
 
 /// Where a setting came from, so its error can point at it.
 #[derive(Debug)]
@@ -27,13 +27,15 @@ pub enum CliError {
     },
     /// A file that could not be opened or read (missing, a directory, no permission).
     Read { path: PathBuf, error: io::Error },
-    /// The file does not start with a RIFF/WAVE header.
+    /// A `.wav` file that does not start with a RIFF/WAVE header.
     NotWav { path: PathBuf },
-    /// A WAV file whose sample format this tool does not read; `format` says which.
+    /// A file in none of the formats the tool reads.
+    NotAudio { path: PathBuf },
+    /// A file whose sample format or codec this tool does not read; `format` says which.
     UnsupportedFormat { path: PathBuf, format: String },
-    /// A WAV file whose sample rate is outside the range the tool accepts.
+    /// A file whose sample rate is outside the range the tool accepts.
     SampleRate { path: PathBuf, rate: u32 },
-    /// A WAV file with a damaged header or data.
+    /// A file with a damaged header or data.
     Malformed { path: PathBuf, detail: String },
     /// The output names the input file (possibly by another path, a link or a hard link).
     OutputIsInput { input: PathBuf, output: PathBuf },
@@ -42,6 +44,12 @@ pub enum CliError {
     /// `--learn` / `--learn-file` cannot be carried out (span outside the file or too
     /// short, a noise file of another sample rate); the text says which.
     Learn(String),
+    /// Options that do not fit together; the text says which and what would.
+    Usage(String),
+    /// Ctrl-C stopped the command before this file was done.
+    Interrupted,
+    /// Files of a batch failed (each was reported on its own line).
+    BatchFailed { failed: usize, total: usize },
 }
 
 impl CliError {
@@ -54,7 +62,10 @@ impl CliError {
                 ..
             }
             | CliError::OutputIsInput { .. }
-            | CliError::Learn(_) => 2,
+            | CliError::Learn(_)
+            | CliError::Usage(_) => 2,
+            // What a shell reports for a command ended by SIGINT.
+            CliError::Interrupted => 130,
             _ => 1,
         }
     }
@@ -109,10 +120,15 @@ impl fmt::Display for CliError {
                 write!(f, "cannot read {}: {}", path.display(), io_text(error))
             }
             CliError::NotWav { path } => write!(f, "{} is not a WAV file", path.display()),
+            CliError::NotAudio { path } => write!(
+                f,
+                "{} is not an audio file this tool reads (WAV, FLAC, AIFF, OGG Vorbis, MP3)",
+                path.display()
+            ),
             CliError::UnsupportedFormat { path, format } => write!(
                 f,
                 "{}: {format} samples are not supported \
-                 (use 16, 24 or 32-bit integer or 32-bit float)",
+                 (use 16, 24 or 32-bit integer or 32-bit float WAV, FLAC, AIFF, OGG or MP3)",
                 path.display()
             ),
             CliError::SampleRate { path, rate } => write!(
@@ -122,7 +138,7 @@ impl fmt::Display for CliError {
                 path.display()
             ),
             CliError::Malformed { path, detail } => {
-                write!(f, "{} is a damaged WAV file: {detail}", path.display())
+                write!(f, "{} is a damaged audio file: {detail}", path.display())
             }
             CliError::OutputIsInput { input, output } => write!(
                 f,
@@ -133,7 +149,11 @@ impl fmt::Display for CliError {
             CliError::Write { path, error } => {
                 write!(f, "cannot write {}: {}", path.display(), io_text(error))
             }
-            CliError::Learn(detail) => f.write_str(detail),
+            CliError::Learn(detail) | CliError::Usage(detail) => f.write_str(detail),
+            CliError::Interrupted => f.write_str("interrupted"),
+            CliError::BatchFailed { failed, total } => {
+                write!(f, "{failed} of {total} files failed (each is named above)")
+            }
         }
     }
 }

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use spectral_mask::processor::Processor;
 use spectral_mask::settings::{Reference, Settings};
 
+use super::audio::{self, Audio};
 use super::error::CliError;
-use super::wav::{self, Audio};
 use super::{display_name, LearnArgs};
 
 /// A span of a file in seconds, as `--learn START..END` gives it.
@@ -79,10 +79,12 @@ impl LearnArgs {
 }
 
 /// A learned print and where it came from, for the summary line.
+#[derive(Clone)]
 pub struct Learned {
     pub print: Vec<f32>,
     path: PathBuf,
     span: Span,
+    sample_rate: u32,
 }
 
 impl Learned {
@@ -102,35 +104,59 @@ impl Learned {
     }
 }
 
-/// Learns the print `args` ask for from `input` (read from `input_path`) or from the
-/// `--learn-file`; `None` when neither option is given.
-pub fn learn(
-    args: &LearnArgs,
-    settings: &Settings,
-    input: &Audio,
-    input_path: &Path,
-) -> Result<Option<Learned>, CliError> {
-    if !args.is_active() {
-        return Ok(None);
-    }
-    let noise_file;
-    let (source, path) = match &args.learn_file {
-        Some(path) => {
-            noise_file = wav::read(path)?;
-            if noise_file.sample_rate != input.sample_rate {
-                return Err(CliError::Learn(format!(
-                    "--learn-file {}: sample rate {} Hz differs from the input's {} Hz",
-                    path.display(),
-                    noise_file.sample_rate,
-                    input.sample_rate
-                )));
+/// Where each input's print comes from: nowhere, a span of the input itself (`--learn`),
+/// or one noise file learned once for every input (`--learn-file`).
+pub enum Learning {
+    None,
+    FromInput(Option<Span>),
+    Shared(Learned),
+}
+
+impl Learning {
+    /// What `args` ask for; a `--learn-file` is read and learned here, once.
+    pub fn prepare(args: &LearnArgs, settings: &Settings) -> Result<Self, CliError> {
+        match (&args.learn_file, args.learn) {
+            (Some(path), span) => {
+                let noise = audio::read(path)?;
+                Ok(Learning::Shared(learn_span(settings, &noise, path, span)?))
             }
-            (&noise_file, path.as_path())
+            (None, Some(span)) => Ok(Learning::FromInput(Some(span))),
+            (None, None) => Ok(Learning::None),
         }
-        None => (input, input_path),
-    };
+    }
+
+    /// The print for `input` (read from `input_path`), if any.
+    pub fn print_for(
+        &self,
+        settings: &Settings,
+        input: &Audio,
+        input_path: &Path,
+    ) -> Result<Option<Learned>, CliError> {
+        match self {
+            Learning::None => Ok(None),
+            Learning::FromInput(span) => learn_span(settings, input, input_path, *span).map(Some),
+            Learning::Shared(learned) if learned.sample_rate != input.sample_rate => {
+                Err(CliError::Learn(format!(
+                    "--learn-file {}: sample rate {} Hz differs from the input's {} Hz",
+                    learned.path.display(),
+                    learned.sample_rate,
+                    input.sample_rate
+                )))
+            }
+            Learning::Shared(learned) => Ok(Some(learned.clone())),
+        }
+    }
+}
+
+/// Learns a print from `span` of `source` (read from `path`), the whole of it without one.
+fn learn_span(
+    settings: &Settings,
+    source: &Audio,
+    path: &Path,
+    span: Option<Span>,
+) -> Result<Learned, CliError> {
     let duration_s = source.duration_s();
-    let span = args.learn.unwrap_or(Span {
+    let span = span.unwrap_or(Span {
         start_s: 0.0,
         end_s: duration_s,
     });
@@ -158,11 +184,12 @@ pub fn learn(
     processor.masker_mut().finish_learning();
 
     match processor.masker().noise_print() {
-        Some(print) => Ok(Some(Learned {
+        Some(print) => Ok(Learned {
             print: print.to_vec(),
             path: path.to_path_buf(),
             span,
-        })),
+            sample_rate: source.sample_rate,
+        }),
         None => Err(CliError::Learn(format!(
             "--learn {span}: too short to learn a noise print from; with window_size={} it \
              needs at least {:.3} s",

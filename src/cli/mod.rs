@@ -3,8 +3,12 @@
 //! turns `--set ID=VALUE` and presets into [`Settings`] through the shared parameter table,
 //! and writes files; all DSP happens in the one processor the plugin uses.
 
+mod audio;
+mod batch;
 mod canvas;
+mod decode;
 pub mod error;
+mod flac;
 mod learn;
 mod output;
 mod params;
@@ -16,10 +20,11 @@ mod wav;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use spectral_mask::preset;
 use spectral_mask::settings::Settings;
 
+use audio::{Bits, Container};
 use error::{CliError, SettingSource};
 
 #[derive(Debug, Parser)]
@@ -37,7 +42,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Render a WAV file through the mask; the output lines up with the input
+    /// Render audio files through the mask: IN OUT, or IN... -o DIR for a batch; each output
+    /// lines up with its input
     Render(RenderArgs),
     /// Draw a WAV file's input level, mask and output level into a PNG
     Spectrogram(SpectrogramArgs),
@@ -106,7 +112,8 @@ pub struct LearnArgs {
 /// What `render` and `spectrogram` both take: the input, the settings and the print to learn.
 #[derive(Debug, Args)]
 pub struct JobArgs {
-    /// Input WAV: 16, 24 or 32-bit integer or 32-bit float, any channel count
+    /// Input file: WAV (16, 24 or 32-bit integer, 32-bit float), FLAC, AIFF, OGG Vorbis or
+    /// MP3, any channel count
     pub input: PathBuf,
     #[command(flatten)]
     pub settings: SettingsArgs,
@@ -116,23 +123,37 @@ pub struct JobArgs {
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
+    /// Without -o: the input file, then the output file (.wav, or .flac for FLAC). With -o:
+    /// input files and folders (WAV, FLAC, AIFF, OGG Vorbis, MP3)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Render every input into DIR: a file as DIR/NAME, a folder's files under their path
+    /// relative to it; the extension becomes the output format's
+    #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Also take the files in the folders' subfolders
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Files rendered at once (default: the number of cores)
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Leave inputs whose output already exists (to finish an interrupted batch)
+    #[arg(long)]
+    pub skip_existing: bool,
+    /// Print a JSON summary on stdout: one object per file
+    #[arg(long)]
+    pub json: bool,
+    /// Output container (default: from the output's extension; wav for -o)
+    #[arg(long, value_enum)]
+    pub format: Option<Container>,
+    /// Output samples: 16 or 24-bit integer, or 32-bit float (WAV only) [default: 32 for
+    /// WAV, 24 for FLAC]
+    #[arg(long, value_enum)]
+    pub bits: Option<Bits>,
     #[command(flatten)]
-    pub job: JobArgs,
-    /// Output WAV with the input's rate, channels and length (never the input itself)
-    pub output: PathBuf,
-    /// Output samples: 16 or 24-bit integer, or 32-bit float
-    #[arg(long, value_enum, default_value = "32")]
-    pub bits: Bits,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Bits {
-    #[value(name = "16")]
-    Int16,
-    #[value(name = "24")]
-    Int24,
-    #[value(name = "32")]
-    Float32,
+    pub settings: SettingsArgs,
+    #[command(flatten)]
+    pub learn: LearnArgs,
 }
 
 #[derive(Debug, Args)]
@@ -208,7 +229,7 @@ pub fn usage_line(error: &clap::Error) -> String {
 /// What `render` and `spectrogram` both start from.
 struct Job {
     settings: Settings,
-    audio: wav::Audio,
+    audio: audio::Audio,
     learned: Option<learn::Learned>,
 }
 
@@ -238,8 +259,9 @@ fn prepare_job(args: &JobArgs, output: &std::path::Path) -> Result<Job, CliError
     if let Some(noise) = &learn_args.learn_file {
         output::check_not_input(noise, output)?;
     }
-    let audio = wav::read(input)?;
-    let learned = learn::learn(learn_args, &settings, &audio, input)?;
+    let audio = audio::read(input)?;
+    let learned =
+        learn::Learning::prepare(learn_args, &settings)?.print_for(&settings, &audio, input)?;
     Ok(Job {
         settings,
         audio,

@@ -1,62 +1,206 @@
-//! `render IN.wav OUT.wav`: the whole file through the processor, aligned with the input.
+//! `render IN OUT` and the work of one file that a batch (`render IN... -o DIR`, see
+//! [`super::batch`]) repeats: read, learn, render aligned with the input, write through a
+//! temporary file. Ctrl-C stops a render within about a second of audio and leaves no
+//! temporary behind.
 
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use spectral_mask::processor::{render_with_print, stft_config};
+use spectral_mask::settings::Settings;
 
+use super::audio::{self, Container, OutputFormat};
 use super::error::CliError;
-use super::output::PartialFile;
+use super::learn::Learning;
+use super::output::{self, PartialFile};
 use super::progress::Progress;
-use super::wav::{self, OutputFormat};
-use super::{display_name, prepare_job, Bits, RenderArgs};
+use super::{batch, display_name, load_settings, RenderArgs};
+
+/// Set by the first Ctrl-C: no file starts after it and renders under way stop.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Whether Ctrl-C was pressed.
+pub fn stopped() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
+
+/// The first Ctrl-C asks every render to stop and lets each remove its temporary file; a
+/// second one ends the process at once.
+fn handle_interrupts() {
+    // Fails only if a handler is already set, which then does the same.
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::Relaxed) {
+            std::process::exit(CliError::Interrupted.exit_code());
+        }
+    });
+}
 
 pub fn run(args: &RenderArgs) -> Result<(), CliError> {
-    let start = Instant::now();
-    let job = prepare_job(&args.job, &args.output)?;
-    let (settings, audio) = (&job.settings, &job.audio);
+    handle_interrupts();
+    let settings = load_settings(args.learn.base_settings(), &args.settings)?;
+    match &args.output_dir {
+        Some(dir) => batch::run(args, &settings, dir),
+        None => run_single(args, &settings),
+    }
+}
 
+/// One input, one output: today's form, with its one summary line.
+fn run_single(args: &RenderArgs, settings: &Settings) -> Result<(), CliError> {
+    let [input, output] = &args.paths[..] else {
+        return Err(CliError::Usage(format!(
+            "render takes an input and an output file, or inputs and -o DIR (got {} path{})",
+            args.paths.len(),
+            if args.paths.len() == 1 { "" } else { "s" }
+        )));
+    };
+    if args.recursive {
+        return Err(CliError::Usage(
+            "--recursive takes folders into -o DIR; give -o DIR".to_string(),
+        ));
+    }
+    let format = OutputFormat::new(
+        args.format.unwrap_or_else(|| Container::of_path(output)),
+        args.bits,
+    )?;
+    let task = Task {
+        input: input.clone(),
+        output: output.clone(),
+    };
+    if args.skip_existing && output.exists() {
+        eprintln!(
+            "skipped {}: {} exists",
+            display_name(input),
+            display_name(output)
+        );
+        return Ok(());
+    }
+    output::check_not_input(input, output)?;
+    if let Some(noise) = &args.learn.learn_file {
+        output::check_not_input(noise, output)?;
+    }
+    let learning = Learning::prepare(&args.learn, settings)?;
     let mut progress = Progress::new("rendering");
-    let rendered = render_with_print(
-        settings,
-        audio.sample_rate as f32,
-        &audio.channels,
-        job.print(),
-        |fraction| progress.update(fraction),
-    );
+    let report = task.render(settings, &learning, format, &mut |fraction| {
+        progress.update(fraction)
+    });
     progress.finish();
-
-    let format = match args.bits {
-        Bits::Int16 => OutputFormat::Int16,
-        Bits::Int24 => OutputFormat::Int24,
-        Bits::Float32 => OutputFormat::Float32,
-    };
-    let (partial, file) = PartialFile::create(&args.output)?;
-    let stats = wav::write(file, &rendered, audio.sample_rate, format)
-        .map_err(|error| CliError::write(&args.output, error))?;
-    partial.commit()?;
-
-    let elapsed_s = start.elapsed().as_secs_f64();
-    let duration_s = audio.duration_s();
-    let clipped = if stats.clipped_samples > 0 {
-        format!(
-            ", {} samples clipped (use --bits 32 to keep them)",
-            stats.clipped_samples
-        )
-    } else {
-        String::new()
-    };
-    let print = job.print_summary();
-    eprintln!(
-        "wrote {} ({} ch, {} Hz, {}, {:.2} s) in {:.2} s, {:.1}x real time, \
-         latency removed: {} samples{print}{clipped}",
-        display_name(&args.output),
-        audio.channels.len(),
-        audio.sample_rate,
-        format.describe(),
-        duration_s,
-        elapsed_s,
-        duration_s / elapsed_s.max(1e-9),
-        stft_config(settings).latency_samples(),
-    );
+    let report = report?;
+    eprintln!("{}", report.describe(output, format));
+    if args.json {
+        let seconds = report.seconds;
+        batch::print_json(&[(task, Ok(report))], seconds);
+    }
     Ok(())
+}
+
+/// One file to render: where from and where to.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub input: PathBuf,
+    pub output: PathBuf,
+}
+
+/// What rendering one file did.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub channels: usize,
+    pub sample_rate: u32,
+    pub duration_s: f64,
+    /// Wall-clock seconds: reading, rendering and writing.
+    pub seconds: f64,
+    /// Peak of the output in dBFS; `None` if it is silent.
+    pub peak_dbfs: Option<f64>,
+    pub latency_removed: usize,
+    pub clipped_samples: u64,
+    /// `, noise print from ...`, or nothing.
+    pub print_summary: String,
+}
+
+impl Report {
+    /// The summary line: `wrote OUT (2 ch, 48000 Hz, 32-bit float, 1.00 s) in ...`.
+    pub fn describe(&self, output: &Path, format: OutputFormat) -> String {
+        let clipped = if self.clipped_samples > 0 {
+            let remedy = match format.container {
+                Container::Wav => "use --bits 32 to keep them",
+                Container::Flac => "write WAV with --bits 32 to keep them",
+            };
+            format!(", {} samples clipped ({remedy})", self.clipped_samples)
+        } else {
+            String::new()
+        };
+        format!(
+            "wrote {} ({} ch, {} Hz, {}, {:.2} s) in {:.2} s, {:.1}x real time, \
+             latency removed: {} samples{}{clipped}",
+            display_name(output),
+            self.channels,
+            self.sample_rate,
+            format.describe(),
+            self.duration_s,
+            self.seconds,
+            self.duration_s / self.seconds.max(1e-9),
+            self.latency_removed,
+            self.print_summary,
+        )
+    }
+}
+
+impl Task {
+    /// Reads, renders and writes this file; `progress` gets the fraction rendered. Stops
+    /// with [`CliError::Interrupted`] after Ctrl-C, leaving nothing behind.
+    pub fn render(
+        &self,
+        settings: &Settings,
+        learning: &Learning,
+        format: OutputFormat,
+        progress: &mut dyn FnMut(f32),
+    ) -> Result<Report, CliError> {
+        let start = Instant::now();
+        let (input, output) = (self.input.as_path(), self.output.as_path());
+        let audio = audio::read(input)?;
+        let learned = learning.print_for(settings, &audio, input)?;
+        let print = learned.as_ref().map(|learned| learned.print.as_slice());
+        let rendered = render_with_print(
+            settings,
+            audio.sample_rate as f32,
+            &audio.channels,
+            print,
+            |fraction| {
+                progress(fraction);
+                if stopped() {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        )
+        .ok_or(CliError::Interrupted)?;
+
+        let (partial, file) = PartialFile::create(output)?;
+        let stats = audio::write(file, &rendered, audio.sample_rate, format)
+            .map_err(|error| CliError::write(output, error))?;
+        if stopped() {
+            // Dropping `partial` removes the temporary file.
+            return Err(CliError::Interrupted);
+        }
+        partial.commit()?;
+
+        let peak = rendered
+            .iter()
+            .flatten()
+            .fold(0.0f32, |peak, sample| peak.max(sample.abs()));
+        Ok(Report {
+            channels: audio.channels.len(),
+            sample_rate: audio.sample_rate,
+            duration_s: audio.duration_s(),
+            seconds: start.elapsed().as_secs_f64(),
+            peak_dbfs: (peak > 0.0).then(|| 20.0 * f64::from(peak).log10()),
+            latency_removed: stft_config(settings).latency_samples(),
+            clipped_samples: stats.clipped_samples,
+            print_summary: learned
+                .map(|learned| format!(", {}", learned.describe(settings)))
+                .unwrap_or_default(),
+        })
+    }
 }

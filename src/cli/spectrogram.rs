@@ -15,11 +15,11 @@ use spectral_mask::viz::bands::{hz_to_grid, BandMap, Fold, BANDS, HIGH_HZ, LOW_H
 use spectral_mask::viz::colormap::{ColorMap, Rgb};
 use spectral_mask::viz::{gain_db, mask_position, unit_position, MASK_RANGE_DB};
 
+use super::audio::Audio;
 use super::canvas::{Anchor, Canvas};
 use super::error::CliError;
 use super::output::PartialFile;
 use super::progress::Progress;
-use super::wav::Audio;
 use super::{display_name, prepare_job, SpectrogramArgs};
 
 /// Widest plot: one column per frame up to this, then several frames share a column.

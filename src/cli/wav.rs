@@ -11,74 +11,12 @@ use std::path::Path;
 
 use hound::{SampleFormat, WavReader, WavSpec, WavWriter};
 
+use super::audio::{check_sample_rate, quantize, Audio, Bits, WriteStats};
 use super::error::CliError;
 
-/// Lowest sample rate accepted: telephone speech, the lowest rate a dialogue engineer
-/// meets. The smallest window (256) is still only 32 ms there.
-pub const MIN_SAMPLE_RATE: u32 = 8_000;
-/// Highest sample rate accepted: the highest rate common converters record at. The largest
-/// window (8192) is 21 ms there, still a usable resolution (47 Hz per bin).
-pub const MAX_SAMPLE_RATE: u32 = 384_000;
-
-/// A whole file, decoded.
-pub struct Audio {
-    pub sample_rate: u32,
-    /// One vector per channel, all the same length, full scale at ±1.
-    pub channels: Vec<Vec<f32>>,
-}
-
-impl Audio {
-    /// Samples per channel.
-    pub fn len(&self) -> usize {
-        self.channels.first().map_or(0, Vec::len)
-    }
-
-    pub fn duration_s(&self) -> f64 {
-        self.len() as f64 / f64::from(self.sample_rate)
-    }
-}
-
-/// The sample formats `render` writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutputFormat {
-    Int16,
-    Int24,
-    Float32,
-}
-
-impl OutputFormat {
-    fn spec(self, channels: u16, sample_rate: u32) -> WavSpec {
-        let (bits_per_sample, sample_format) = match self {
-            OutputFormat::Int16 => (16, SampleFormat::Int),
-            OutputFormat::Int24 => (24, SampleFormat::Int),
-            OutputFormat::Float32 => (32, SampleFormat::Float),
-        };
-        WavSpec {
-            channels,
-            sample_rate,
-            bits_per_sample,
-            sample_format,
-        }
-    }
-
-    /// As the summary line shows it.
-    pub fn describe(self) -> &'static str {
-        match self {
-            OutputFormat::Int16 => "16-bit",
-            OutputFormat::Int24 => "24-bit",
-            OutputFormat::Float32 => "32-bit float",
-        }
-    }
-}
-
-/// Reads a 16, 24 or 32-bit integer or 32-bit float WAV file of any channel count.
-pub fn read(path: &Path) -> Result<Audio, CliError> {
-    let mut file = open(path)?;
-    if !has_wave_header(&mut file).map_err(|error| CliError::read(path, error))? {
-        return Err(CliError::NotWav {
-            path: path.to_path_buf(),
-        });
-    }
+/// Reads a 16, 24 or 32-bit integer or 32-bit float WAV file of any channel count from
+/// `file`, which holds `path` and starts with a RIFF/WAVE header.
+pub fn read(path: &Path, mut file: File) -> Result<Audio, CliError> {
     file.seek(SeekFrom::Start(0))
         .map_err(|error| CliError::read(path, error))?;
     let reader = match WavReader::new(BufReader::new(file)) {
@@ -100,12 +38,7 @@ pub fn read(path: &Path) -> Result<Audio, CliError> {
             format: format!("{}-bit {kind}", spec.bits_per_sample),
         });
     }
-    if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&spec.sample_rate) {
-        return Err(CliError::SampleRate {
-            path: path.to_path_buf(),
-            rate: spec.sample_rate,
-        });
-    }
+    check_sample_rate(path, spec.sample_rate)?;
 
     let num_channels = usize::from(spec.channels);
     let frames = reader.len() as usize / num_channels;
@@ -148,32 +81,6 @@ fn deinterleave<S, I: Iterator<Item = hound::Result<S>>>(
         channels[index % num_channels].push(convert(sample?));
     }
     Ok(())
-}
-
-fn open(path: &Path) -> Result<File, CliError> {
-    let file = File::open(path).map_err(|error| CliError::read(path, error))?;
-    // Opening a directory succeeds on Unix; reading it would fail with a vaguer message.
-    match file.metadata() {
-        Ok(metadata) if metadata.is_dir() => Err(CliError::read(
-            path,
-            io::Error::from(io::ErrorKind::IsADirectory),
-        )),
-        Ok(_) => Ok(file),
-        Err(error) => Err(CliError::read(path, error)),
-    }
-}
-
-/// Whether the file starts with `RIFF....WAVE`: what makes a file a WAV file at all.
-fn has_wave_header(file: &mut File) -> io::Result<bool> {
-    let mut header = [0u8; 12];
-    let mut filled = 0;
-    while filled < header.len() {
-        match file.read(&mut header[filled..])? {
-            0 => return Ok(false),
-            n => filled += n,
-        }
-    }
-    Ok(&header[..4] == b"RIFF" && &header[8..] == b"WAVE")
 }
 
 /// Turns hound's refusal to open a file into the user's terms.
@@ -262,50 +169,39 @@ fn unsupported_format(file: &mut File) -> io::Result<Option<String>> {
     Ok(None)
 }
 
-/// What writing clipped: integer formats cannot hold values beyond full scale.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct WriteStats {
-    pub clipped_samples: u64,
-}
-
-/// Writes `channels` (equal lengths) interleaved into `file` in `format`.
+/// Writes `channels` (equal lengths) interleaved into `file` as WAV at `bits`.
 pub fn write(
     file: File,
     channels: &[Vec<f32>],
     sample_rate: u32,
-    format: OutputFormat,
+    bits: Bits,
 ) -> io::Result<WriteStats> {
     let num_channels = u16::try_from(channels.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "too many channels"))?;
-    let spec = format.spec(num_channels, sample_rate);
+    let spec = WavSpec {
+        channels: num_channels,
+        sample_rate,
+        bits_per_sample: bits.bits_per_sample(),
+        sample_format: match bits {
+            Bits::Float32 => SampleFormat::Float,
+            Bits::Int16 | Bits::Int24 => SampleFormat::Int,
+        },
+    };
     let mut writer = WavWriter::new(BufWriter::new(file), spec).map_err(hound_to_io)?;
     let len = channels.first().map_or(0, Vec::len);
     let mut stats = WriteStats::default();
-    match format {
-        OutputFormat::Float32 => {
+    match bits.integer_full_scale() {
+        None => {
             for frame in 0..len {
                 for channel in channels {
                     writer.write_sample(channel[frame]).map_err(hound_to_io)?;
                 }
             }
         }
-        OutputFormat::Int16 | OutputFormat::Int24 => {
-            let full_scale = if format == OutputFormat::Int16 {
-                32_768.0
-            } else {
-                8_388_608.0
-            };
-            // Rounding to the nearest step, no dither: a null render of an integer input
-            // written back at its own depth then returns the very same samples.
-            let (low, high) = (-full_scale, full_scale - 1.0);
+        Some(full_scale) => {
             for frame in 0..len {
                 for channel in channels {
-                    let scaled = (f64::from(channel[frame]) * full_scale).round();
-                    if !(low..=high).contains(&scaled) {
-                        stats.clipped_samples += 1;
-                    }
-                    // NaN (which the processor never produces) would cast to 0.
-                    let value = scaled.clamp(low, high) as i32;
+                    let value = quantize(channel[frame], full_scale, &mut stats);
                     writer.write_sample(value).map_err(hound_to_io)?;
                 }
             }

@@ -1,0 +1,316 @@
+//! `render IN... -o DIR`: files and folders rendered into one folder, several at once.
+//!
+//! Each file is independent (its own processor, its own temporary file renamed into place),
+//! so files run in parallel on a rayon pool of `--jobs` threads, and a bad file is reported
+//! on its own line while the others finish. One progress bar counts the batch; a line per
+//! file says what became of it; a summary ends it. Ctrl-C starts no new file and stops those
+//! under way without leaving a temporary, so `--skip-existing` later finishes the rest.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
+use spectral_mask::settings::Settings;
+
+use super::audio::{Container, OutputFormat, EXTENSIONS};
+use super::error::CliError;
+use super::learn::Learning;
+use super::output;
+use super::render::{stopped, Report, Task};
+use super::{display_name, RenderArgs};
+
+/// What became of one file.
+pub type Outcome = Result<Report, Skip>;
+
+/// Why a file has no new output.
+#[derive(Debug)]
+pub enum Skip {
+    /// Its output exists and `--skip-existing` was given.
+    Exists,
+    Failed(CliError),
+}
+
+/// Progress bar positions per file, so a bar moves smoothly through a long file.
+const STEPS_PER_FILE: u64 = 1000;
+
+pub fn run(args: &RenderArgs, settings: &Settings, dir: &Path) -> Result<(), CliError> {
+    let start = Instant::now();
+    let format = OutputFormat::new(args.format.unwrap_or(Container::Wav), args.bits)?;
+    let jobs = match args.jobs {
+        Some(jobs) => usize::from(jobs),
+        None => std::thread::available_parallelism().map_or(1, |cores| cores.get()),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|error| CliError::Usage(format!("--jobs {jobs}: {error}")))?;
+    let tasks = plan(&args.paths, dir, args.recursive, format.container)?;
+    if let Some(noise) = &args.learn.learn_file {
+        for task in &tasks {
+            output::check_not_input(noise, &task.output)?;
+        }
+    }
+    let learning = Learning::prepare(&args.learn, settings)?;
+
+    let bar = ProgressBar::new(tasks.len() as u64 * STEPS_PER_FILE);
+    bar.set_style(
+        ProgressStyle::with_template("rendering [{bar:40}] {msg} {elapsed} (eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("#>-"),
+    );
+    bar.set_message(format!("0/{} files", tasks.len()));
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let finished = AtomicUsize::new(0);
+    let outcomes: Vec<Outcome> = pool.install(|| {
+        tasks
+            .par_iter()
+            .map(|task| {
+                let outcome = run_task(task, args, settings, &learning, format, &bar);
+                let count = finished.fetch_add(1, Ordering::Relaxed) + 1;
+                bar.set_message(format!("{count}/{} files", tasks.len()));
+                bar.suspend(|| eprintln!("{}", outcome_line(task, &outcome, format)));
+                outcome
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+
+    let seconds = start.elapsed().as_secs_f64();
+    let total = tasks.len();
+    let done = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+    let skipped = outcomes
+        .iter()
+        .filter(|outcome| matches!(outcome, Err(Skip::Exists)))
+        .count();
+    let failed = outcomes
+        .iter()
+        .filter(|outcome| {
+            matches!(outcome, Err(Skip::Failed(error)) if !matches!(error, CliError::Interrupted))
+        })
+        .count();
+    let audio_s: f64 = outcomes
+        .iter()
+        .filter_map(|outcome| outcome.as_ref().ok())
+        .map(|report| report.duration_s)
+        .sum();
+    if args.json {
+        let files: Vec<(Task, Outcome)> = tasks.into_iter().zip(outcomes).collect();
+        print_json(&files, seconds);
+    }
+    eprintln!(
+        "rendered {done} of {total} files ({failed} failed, {skipped} skipped) in \
+         {seconds:.2} s: {audio_s:.1} s of audio, {:.1}x real time",
+        audio_s / seconds.max(1e-9),
+    );
+    if stopped() {
+        eprintln!("interrupted: the same command with --skip-existing finishes the rest");
+        return Err(CliError::Interrupted);
+    }
+    if failed > 0 {
+        return Err(CliError::BatchFailed { failed, total });
+    }
+    Ok(())
+}
+
+/// Renders one task of the batch, unless its output exists and may stay or Ctrl-C came.
+fn run_task(
+    task: &Task,
+    args: &RenderArgs,
+    settings: &Settings,
+    learning: &Learning,
+    format: OutputFormat,
+    bar: &ProgressBar,
+) -> Outcome {
+    if stopped() {
+        return Err(Skip::Failed(CliError::Interrupted));
+    }
+    if args.skip_existing && task.output.exists() {
+        bar.inc(STEPS_PER_FILE);
+        return Err(Skip::Exists);
+    }
+    let mut shown = 0;
+    let mut progress = |fraction: f32| {
+        let position = (fraction.clamp(0.0, 1.0) * STEPS_PER_FILE as f32) as u64;
+        if position > shown {
+            bar.inc(position - shown);
+            shown = position;
+        }
+    };
+    let result = output::check_not_input(&task.input, &task.output)
+        .and_then(|()| create_parent(&task.output))
+        .and_then(|()| task.render(settings, learning, format, &mut progress));
+    bar.inc(STEPS_PER_FILE - shown);
+    result.map_err(Skip::Failed)
+}
+
+fn create_parent(path: &Path) -> Result<(), CliError> {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => {
+            std::fs::create_dir_all(parent).map_err(|error| CliError::write(parent, error))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The line a file's outcome gets.
+fn outcome_line(task: &Task, outcome: &Outcome, format: OutputFormat) -> String {
+    let input = display_name(&task.input);
+    match outcome {
+        Ok(report) => format!("{input}: {}", report.describe(&task.output, format)),
+        Err(Skip::Exists) => format!("{input}: skipped, {} exists", display_name(&task.output)),
+        Err(Skip::Failed(CliError::Interrupted)) => format!("{input}: not rendered (interrupted)"),
+        Err(Skip::Failed(error)) => format!("{input}: failed: {error}"),
+    }
+}
+
+/// The tasks for `paths` into `dir`: a file becomes `dir/NAME`, a folder's audio files
+/// `dir/RELATIVE/PATH` (subfolders with `recursive`), each with the container's extension.
+/// The output folder itself is never searched, and two inputs that would write one output
+/// are an error.
+fn plan(
+    paths: &[PathBuf],
+    dir: &Path,
+    recursive: bool,
+    container: Container,
+) -> Result<Vec<Task>, CliError> {
+    let dir_canonical = dir.canonicalize().ok();
+    let mut tasks = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            // A missing file keeps its place; reading it reports that.
+            let name = path.file_name().map_or(path.as_path(), Path::new);
+            tasks.push(task_for(path.clone(), name, dir, container));
+            continue;
+        }
+        let mut found = 0;
+        let walker = walkdir::WalkDir::new(path)
+            .max_depth(if recursive { usize::MAX } else { 1 })
+            .sort_by_file_name();
+        for entry in walker
+            .into_iter()
+            .filter_entry(|entry| !is_same_dir(entry.path(), dir_canonical.as_deref()))
+        {
+            let entry = entry.map_err(|error| {
+                let at = error.path().unwrap_or(path).to_path_buf();
+                CliError::read(&at, error.into())
+            })?;
+            if !entry.file_type().is_file() || !has_audio_extension(entry.path()) {
+                continue;
+            }
+            let relative = entry.path().strip_prefix(path).unwrap_or(entry.path());
+            tasks.push(task_for(
+                entry.path().to_path_buf(),
+                relative,
+                dir,
+                container,
+            ));
+            found += 1;
+        }
+        if found == 0 {
+            return Err(CliError::Usage(format!(
+                "{} holds no audio files ({}){}",
+                path.display(),
+                EXTENSIONS.join(", "),
+                if recursive {
+                    ""
+                } else {
+                    "; --recursive looks in its subfolders"
+                }
+            )));
+        }
+    }
+    let mut seen: HashMap<&Path, &Path> = HashMap::new();
+    for task in &tasks {
+        if let Some(other) = seen.insert(&task.output, &task.input) {
+            return Err(CliError::Usage(format!(
+                "{} and {} would both be written to {}; render them into separate folders",
+                other.display(),
+                task.input.display(),
+                task.output.display()
+            )));
+        }
+    }
+    Ok(tasks)
+}
+
+fn task_for(input: PathBuf, relative: &Path, dir: &Path, container: Container) -> Task {
+    let output = dir.join(relative).with_extension(container.extension());
+    Task { input, output }
+}
+
+fn has_audio_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|extension| extension.to_str())
+        .is_some_and(|extension| EXTENSIONS.contains(&extension.to_ascii_lowercase().as_str()))
+}
+
+fn is_same_dir(path: &Path, dir: Option<&Path>) -> bool {
+    dir.is_some_and(|dir| path.canonicalize().is_ok_and(|path| path == dir))
+}
+
+/// One file in the `--json` summary.
+#[derive(Serialize)]
+struct FileSummary<'a> {
+    input: &'a Path,
+    output: &'a Path,
+    /// `done`, `skipped`, `failed` or `interrupted`.
+    status: &'static str,
+    seconds: Option<f64>,
+    duration_s: Option<f64>,
+    peak_dbfs: Option<f64>,
+    latency_removed: Option<usize>,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BatchSummary<'a> {
+    files: Vec<FileSummary<'a>>,
+    done: usize,
+    failed: usize,
+    skipped: usize,
+    seconds: f64,
+    real_time: f64,
+}
+
+/// The `--json` summary of `files` on stdout.
+pub fn print_json(files: &[(Task, Outcome)], seconds: f64) {
+    let summaries: Vec<FileSummary> = files
+        .iter()
+        .map(|(task, outcome)| {
+            let (status, report, error) = match outcome {
+                Ok(report) => ("done", Some(report), None),
+                Err(Skip::Exists) => ("skipped", None, None),
+                Err(Skip::Failed(CliError::Interrupted)) => ("interrupted", None, None),
+                Err(Skip::Failed(error)) => ("failed", None, Some(error.to_string())),
+            };
+            FileSummary {
+                input: &task.input,
+                output: &task.output,
+                status,
+                seconds: report.map(|report| report.seconds),
+                duration_s: report.map(|report| report.duration_s),
+                peak_dbfs: report.and_then(|report| report.peak_dbfs),
+                latency_removed: report.map(|report| report.latency_removed),
+                error,
+            }
+        })
+        .collect();
+    let count = |status: &str| summaries.iter().filter(|s| s.status == status).count();
+    let audio_s: f64 = summaries.iter().filter_map(|s| s.duration_s).sum();
+    let summary = BatchSummary {
+        done: count("done"),
+        failed: count("failed"),
+        skipped: count("skipped"),
+        seconds,
+        real_time: audio_s / seconds.max(1e-9),
+        files: summaries,
+    };
+    match serde_json::to_string_pretty(&summary) {
+        Ok(text) => println!("{text}"),
+        Err(error) => eprintln!("error: cannot write the JSON summary: {error}"),
+    }
+}
