@@ -96,7 +96,7 @@ pub fn run(args: &RenderArgs, settings: &Settings, dir: &Path) -> Result<(), Cli
         .iter()
         .filter_map(|outcome| outcome.as_ref().ok())
         .map(|report| report.duration_s)
-        .sum();
+        .fold(0.0, |total, seconds| total + seconds);
     if args.json {
         let files: Vec<(Task, Outcome)> = tasks.into_iter().zip(outcomes).collect();
         print_json(&files, seconds);
@@ -300,7 +300,10 @@ pub fn print_json(files: &[(Task, Outcome)], seconds: f64) {
         })
         .collect();
     let count = |status: &str| summaries.iter().filter(|s| s.status == status).count();
-    let audio_s: f64 = summaries.iter().filter_map(|s| s.duration_s).sum();
+    let audio_s: f64 = summaries
+        .iter()
+        .filter_map(|s| s.duration_s)
+        .fold(0.0, |a, b| a + b);
     let summary = BatchSummary {
         done: count("done"),
         failed: count("failed"),
