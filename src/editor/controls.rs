@@ -52,30 +52,38 @@ pub fn control(ui: &mut Ui, params: &mut impl ParamAccess, spec: &'static ParamS
     let label = spec.editor.label;
     match spec.kind {
         ParamKind::Float { .. } => slider(ui, params, spec.id, label, width),
-        ParamKind::Choice { labels, .. } if labels.len() <= 4 => {
-            segmented(ui, params, spec.id, label, labels, width)
+        ParamKind::Toggle => {
+            let (rect, _) = ui.allocate_exact_size(vec2(width, ROW_HEIGHT), Sense::hover());
+            toggle(ui, params, spec.id, label, rect, theme::ACCENT);
         }
-        ParamKind::Choice { labels, .. } => dropdown(ui, params, spec.id, label, labels, width),
-        ParamKind::Ratio { variants } => {
-            let texts: Vec<String> = variants.iter().map(|ratio| format!("×{ratio}")).collect();
+        ParamKind::Choice { labels, .. } if labels.len() > 4 => {
+            let rect = row(ui, label, width);
+            dropdown(ui, params, spec, rect);
+        }
+        kind => {
+            let texts = segment_labels(kind);
             let labels: Vec<&str> = texts.iter().map(String::as_str).collect();
-            segmented(ui, params, spec.id, label, &labels, width)
+            let rect = row(ui, label, width);
+            segmented(ui, params, spec.id, &labels, rect);
         }
+    }
+}
+
+/// The segments' texts of a short choice, a ratio (`×2`) or a power of two (`2k`).
+fn segment_labels(kind: ParamKind) -> Vec<String> {
+    match kind {
+        ParamKind::Choice { labels, .. } => labels.iter().map(|label| label.to_string()).collect(),
+        ParamKind::Ratio { variants } => variants.iter().map(|ratio| format!("×{ratio}")).collect(),
         ParamKind::PowerOfTwo { min, max } => {
-            let texts: Vec<String> = std::iter::successors(Some(min), |size| Some(size * 2))
+            std::iter::successors(Some(min), |size| Some(size * 2))
                 .take_while(|size| *size <= max)
                 .map(|size| match size {
                     size if size >= 1024 => format!("{}k", size / 1024),
                     size => size.to_string(),
                 })
-                .collect();
-            let labels: Vec<&str> = texts.iter().map(String::as_str).collect();
-            segmented(ui, params, spec.id, label, &labels, width)
+                .collect()
         }
-        ParamKind::Toggle => {
-            let (rect, _) = ui.allocate_exact_size(vec2(width, ROW_HEIGHT), Sense::hover());
-            toggle(ui, params, spec.id, label, rect, theme::ACCENT);
-        }
+        ParamKind::Float { .. } | ParamKind::Toggle => Vec::new(),
     }
 }
 
@@ -178,12 +186,7 @@ pub fn slider(
     } else {
         theme::PANEL_EDGE
     };
-    painter.rect_stroke(
-        rect,
-        theme::RADIUS,
-        Stroke::new(1.0, edge),
-        egui::StrokeKind::Inside,
-    );
+    theme::outline(painter, rect, edge);
     // The value on a backing that keeps it readable over the fill's edge.
     let galley = painter.layout_no_wrap(format_value(id, value), theme::body(), theme::TEXT);
     let text_rect =
@@ -198,16 +201,15 @@ pub fn slider(
     painter.galley(text_rect.min, galley, theme::TEXT);
 }
 
-/// Segmented buttons for a choice or a power of two; `labels` name the segments in order.
+/// Segmented buttons in `rect` for a choice or a power of two; `labels` name the segments
+/// in order.
 pub fn segmented(
     ui: &mut Ui,
     params: &mut impl ParamAccess,
     id: &'static str,
-    label: &str,
     labels: &[&str],
-    width: f32,
+    rect: Rect,
 ) {
-    let rect = row(ui, label, width);
     let kind = settings::spec(id).map(|spec| spec.kind);
     let value = params.get(id);
     let selected = match kind {
@@ -289,25 +291,15 @@ pub fn segment_buttons(
             },
         );
     }
-    painter.rect_stroke(
-        rect,
-        theme::RADIUS,
-        Stroke::new(1.0, theme::PANEL_EDGE),
-        egui::StrokeKind::Inside,
-    );
+    theme::outline(&painter, rect, theme::PANEL_EDGE);
     clicked
 }
 
-/// A drop-down for a choice with many variants; `labels` name them in order.
-pub fn dropdown(
-    ui: &mut Ui,
-    params: &mut impl ParamAccess,
-    id: &'static str,
-    label: &str,
-    labels: &[&str],
-    width: f32,
-) {
-    let rect = row(ui, label, width);
+/// A drop-down in `rect` for a choice with many variants, named by its labels in order.
+fn dropdown(ui: &mut Ui, params: &mut impl ParamAccess, spec: &'static ParamSpec, rect: Rect) {
+    let (ParamKind::Choice { labels, .. }, id) = (spec.kind, spec.id) else {
+        return;
+    };
     let value = params.get(id).round().max(0.0) as usize;
     let mut chosen = value;
     let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect));
@@ -366,12 +358,7 @@ pub fn toggle(
         )
     };
     painter.rect_filled(rect, theme::RADIUS, fill);
-    painter.rect_stroke(
-        rect,
-        theme::RADIUS,
-        Stroke::new(1.0, edge),
-        egui::StrokeKind::Inside,
-    );
+    theme::outline(painter, rect, edge);
     // A lamp that reads at a glance.
     let lamp = pos2(rect.left() + 10.0, rect.center().y);
     painter.circle_filled(lamp, 3.0, if on_now { on_color } else { theme::TEXT_FAINT });

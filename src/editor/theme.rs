@@ -29,6 +29,16 @@ pub const LEARN: Color32 = Color32::from_rgb(0xe8, 0x4a, 0x5f);
 
 pub const RADIUS: CornerRadius = CornerRadius::same(3);
 
+/// The one-pixel rounded edge every control and overlay box is drawn with.
+pub fn outline(painter: &egui::Painter, rect: egui::Rect, color: Color32) {
+    painter.rect_stroke(
+        rect,
+        RADIUS,
+        Stroke::new(1.0, color),
+        egui::StrokeKind::Inside,
+    );
+}
+
 pub fn small() -> FontId {
     FontId::new(10.5, FontFamily::Proportional)
 }

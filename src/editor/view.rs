@@ -220,12 +220,7 @@ fn draw_header(
     } else {
         theme::TEXT_FAINT
     };
-    painter.rect_stroke(
-        overlay,
-        theme::RADIUS,
-        Stroke::new(1.0, theme::PANEL_EDGE),
-        egui::StrokeKind::Inside,
-    );
+    theme::outline(&painter, overlay, theme::PANEL_EDGE);
     painter.rect_filled(
         Rect::from_center_size(pos2(overlay.left() + 12.0, center_y), vec2(9.0, 9.0)),
         2.0,
