@@ -159,6 +159,14 @@ impl OutputFormat {
         Ok(Self { container, bits })
     }
 
+    /// Writes `audio` into `file` in this format.
+    pub fn write(self, file: File, audio: &Audio) -> io::Result<WriteStats> {
+        match self.container {
+            Container::Wav => wav::write(file, audio, self.bits),
+            Container::Flac => flac::write(file, audio, self.bits),
+        }
+    }
+
     /// As the summary line shows it, e.g. `24-bit FLAC`.
     pub fn describe(self) -> String {
         let depth = match self.bits {
@@ -177,19 +185,6 @@ impl OutputFormat {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WriteStats {
     pub clipped_samples: u64,
-}
-
-/// Writes `channels` (equal lengths) into `file` in `format`.
-pub fn write(
-    file: File,
-    channels: &[Vec<f32>],
-    sample_rate: u32,
-    format: OutputFormat,
-) -> io::Result<WriteStats> {
-    match format.container {
-        Container::Wav => wav::write(file, channels, sample_rate, format.bits),
-        Container::Flac => flac::write(file, channels, sample_rate, format.bits),
-    }
 }
 
 impl Bits {

@@ -8,24 +8,20 @@ use flacenc::bitsink::ByteSink;
 use flacenc::component::BitRepr;
 use flacenc::error::Verify;
 
-use super::audio::{quantize, Bits, WriteStats};
+use super::audio::{quantize, Audio, Bits, WriteStats};
 
-/// Writes `channels` (equal lengths) into `file` as FLAC at `bits` (16 or 24).
-pub fn write(
-    file: File,
-    channels: &[Vec<f32>],
-    sample_rate: u32,
-    bits: Bits,
-) -> io::Result<WriteStats> {
+/// Writes `audio` into `file` as FLAC at `bits` (16 or 24).
+pub fn write(file: File, audio: &Audio, bits: Bits) -> io::Result<WriteStats> {
+    let (channels, sample_rate) = (&audio.channels, audio.sample_rate);
     let invalid = |text: String| io::Error::new(io::ErrorKind::InvalidInput, text);
     let full_scale = bits
         .integer_full_scale()
         .ok_or_else(|| invalid("FLAC holds integer samples only".to_string()))?;
-    let len = channels.first().map_or(0, Vec::len);
+    let len = audio.len();
     let mut stats = WriteStats::default();
     let mut interleaved = Vec::with_capacity(len * channels.len());
     for frame in 0..len {
-        for channel in channels {
+        for channel in channels.iter() {
             interleaved.push(quantize(channel[frame], full_scale, &mut stats));
         }
     }

@@ -11,7 +11,7 @@ use std::time::Instant;
 use spectral_mask::processor::{render_with_print, stft_config};
 use spectral_mask::settings::Settings;
 
-use super::audio::{self, Container, OutputFormat};
+use super::audio::{self, Audio, Container, OutputFormat};
 use super::error::CliError;
 use super::learn::Learning;
 use super::output::{self, PartialFile};
@@ -161,7 +161,7 @@ impl Task {
         let audio = audio::read(input)?;
         let learned = learning.print_for(settings, &audio, input)?;
         let print = learned.as_ref().map(|learned| learned.print.as_slice());
-        let rendered = render_with_print(
+        let channels = render_with_print(
             settings,
             audio.sample_rate as f32,
             &audio.channels,
@@ -176,9 +176,14 @@ impl Task {
             },
         )
         .ok_or(CliError::Interrupted)?;
+        let rendered = Audio {
+            sample_rate: audio.sample_rate,
+            channels,
+        };
 
         let (partial, file) = PartialFile::create(output)?;
-        let stats = audio::write(file, &rendered, audio.sample_rate, format)
+        let stats = format
+            .write(file, &rendered)
             .map_err(|error| CliError::write(output, error))?;
         if stopped() {
             // Dropping `partial` removes the temporary file.
@@ -187,6 +192,7 @@ impl Task {
         partial.commit()?;
 
         let peak = rendered
+            .channels
             .iter()
             .flatten()
             .fold(0.0f32, |peak, sample| peak.max(sample.abs()));

@@ -169,13 +169,9 @@ fn unsupported_format(file: &mut File) -> io::Result<Option<String>> {
     Ok(None)
 }
 
-/// Writes `channels` (equal lengths) interleaved into `file` as WAV at `bits`.
-pub fn write(
-    file: File,
-    channels: &[Vec<f32>],
-    sample_rate: u32,
-    bits: Bits,
-) -> io::Result<WriteStats> {
+/// Writes `audio` into `file` as WAV at `bits`.
+pub fn write(file: File, audio: &Audio, bits: Bits) -> io::Result<WriteStats> {
+    let (channels, sample_rate) = (&audio.channels, audio.sample_rate);
     let num_channels = u16::try_from(channels.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "too many channels"))?;
     let spec = WavSpec {
@@ -188,19 +184,19 @@ pub fn write(
         },
     };
     let mut writer = WavWriter::new(BufWriter::new(file), spec).map_err(hound_to_io)?;
-    let len = channels.first().map_or(0, Vec::len);
+    let len = audio.len();
     let mut stats = WriteStats::default();
     match bits.integer_full_scale() {
         None => {
             for frame in 0..len {
-                for channel in channels {
+                for channel in channels.iter() {
                     writer.write_sample(channel[frame]).map_err(hound_to_io)?;
                 }
             }
         }
         Some(full_scale) => {
             for frame in 0..len {
-                for channel in channels {
+                for channel in channels.iter() {
                     let value = quantize(channel[frame], full_scale, &mut stats);
                     writer.write_sample(value).map_err(hound_to_io)?;
                 }
