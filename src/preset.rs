@@ -18,8 +18,41 @@ use crate::settings::{spec, specs, ParamSpec, Settings, PARAMS};
 
 /// What a preset holds: every parameter but the ones that are a moment's state, not a
 /// sound (learning a print, the host's bypass).
-fn in_presets(spec: &ParamSpec) -> bool {
+pub fn in_presets(spec: &ParamSpec) -> bool {
     spec.id != specs::learn.id && spec.id != specs::bypass.id
+}
+
+/// The factory presets, by the name `--preset` also takes: each chosen by measurement on the
+/// demo clip (`scripts/factory_presets.py`, figures in docs/presets.md).
+pub const FACTORY: [(&str, &str); 5] = [
+    (
+        "dialogue-gentle",
+        include_str!("../assets/presets/dialogue-gentle.json"),
+    ),
+    (
+        "dialogue-strong",
+        include_str!("../assets/presets/dialogue-strong.json"),
+    ),
+    (
+        "hum-and-buzz",
+        include_str!("../assets/presets/hum-and-buzz.json"),
+    ),
+    (
+        "keep-only-the-noise",
+        include_str!("../assets/presets/keep-only-the-noise.json"),
+    ),
+    (
+        "binary-mask",
+        include_str!("../assets/presets/binary-mask.json"),
+    ),
+];
+
+/// The factory preset called `name` (its file's stem), as JSON.
+pub fn factory(name: &str) -> Option<&'static str> {
+    FACTORY
+        .iter()
+        .find(|(id, _)| *id == name)
+        .map(|(_, json)| *json)
 }
 
 /// The key that marks a preset file, and its format version.
@@ -156,6 +189,21 @@ pub fn from_json(text: &str, base: Settings) -> Result<Loaded, NotAPreset> {
 mod tests {
     use super::*;
     use crate::settings::{Mode, Reference};
+
+    #[test]
+    fn every_factory_preset_loads_whole_and_differs_from_the_defaults() {
+        let mut names = Vec::new();
+        for (id, json) in FACTORY {
+            let loaded = from_json(json, Settings::default()).unwrap();
+            assert!(loaded.issues.is_empty(), "{id}: {:?}", loaded.issues);
+            assert_ne!(loaded.settings, Settings::default(), "{id}");
+            names.push(loaded.name.unwrap());
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), FACTORY.len());
+        assert!(factory("hum-and-buzz").is_some() && factory("hum").is_none());
+    }
 
     #[test]
     fn a_preset_round_trips_every_parameter() {

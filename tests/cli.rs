@@ -1215,3 +1215,83 @@ fn batch_usage_mistakes_are_one_line_with_exit_code_2() {
         assert!(!dir.path().join("out").exists(), "{args:?}");
     }
 }
+
+// ---- Presets: factory ones by name, and one saved in the editor ----
+
+#[test]
+fn every_factory_preset_renders_the_demo_clip() {
+    let dir = TempDir::new().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-noisy-speech.wav");
+    let listed = run(dir.path(), &["preset", "list"]);
+    assert!(listed.status.success());
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    for (name, _) in spectral_mask::preset::FACTORY {
+        assert!(listed.contains(name), "{listed}");
+        let output = run(
+            dir.path(),
+            &[
+                "render",
+                demo.to_str().unwrap(),
+                "out.wav",
+                "--preset",
+                name,
+            ],
+        );
+        let text = stderr(&output);
+        assert!(output.status.success(), "{name}: {text}");
+        assert_eq!(text.lines().count(), 1, "{name}: {text}");
+        let (_, rendered) = read_wav(&dir.path().join("out.wav"));
+        assert_eq!(rendered[0].len(), 8 * 48_000, "{name}");
+        assert!(rendered[0].iter().all(|x| x.is_finite()), "{name}");
+    }
+}
+
+#[test]
+fn a_preset_saved_in_the_editor_renders_in_the_cli_bit_for_bit() {
+    use spectral_mask::editor::presets::Library;
+    use spectral_mask::editor::SettingsAccess;
+    use spectral_mask::settings::Settings;
+
+    let (dir, _) = dir_with_input();
+    let mut library = Library::with_user_dir(Some(dir.path().join("presets")));
+    let mut edited = Settings::default();
+    for assignment in [
+        "threshold=3.5",
+        "floor=-42",
+        "window_size=1024",
+        "tilt=2",
+        "mode=wiener",
+    ] {
+        edited.apply_assignment(assignment).unwrap();
+    }
+    let file = library
+        .save("Take two", &SettingsAccess::new(edited))
+        .unwrap();
+    let file = file.to_str().unwrap();
+
+    let output = run(
+        dir.path(),
+        &["render", "in.wav", "preset.wav", "--preset", file],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut args = vec!["render", "in.wav", "set.wav"];
+    for assignment in [
+        "threshold=3.5",
+        "floor=-42",
+        "window_size=1024",
+        "tilt=2",
+        "mode=wiener",
+    ] {
+        args.extend(["--set", assignment]);
+    }
+    let output = run(dir.path(), &args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (_, by_preset) = read_wav(&dir.path().join("preset.wav"));
+    let (_, by_set) = read_wav(&dir.path().join("set.wav"));
+    assert_eq!(by_preset, by_set);
+    let (_, defaults) = {
+        run(dir.path(), &["render", "in.wav", "defaults.wav"]);
+        read_wav(&dir.path().join("defaults.wav"))
+    };
+    assert_ne!(by_preset, defaults, "the preset changed nothing");
+}

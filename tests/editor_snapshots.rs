@@ -9,6 +9,7 @@ use egui::{vec2, Pos2};
 use egui_kittest::{Harness, SnapshotOptions};
 
 use spectral_mask::analysis;
+use spectral_mask::editor::presets::Library;
 use spectral_mask::editor::{self, Model, ParamEvent, SettingsAccess, SpectrogramMode, ViewState};
 use spectral_mask::processor::Processor;
 use spectral_mask::settings::Settings;
@@ -111,7 +112,7 @@ fn snapshot(settings: Settings, mode: SpectrogramMode, name: &str) {
         model.columns_received()
     );
     assert!(model.alias_db().is_some(), "the alias meter ran");
-    let mut view = ViewState::new();
+    let mut view = ViewState::with_presets(Library::with_user_dir(None));
     view.mode = mode;
     let mut harness = harness(Editor {
         view,
@@ -160,7 +161,7 @@ fn editor_mask_view() {
 fn dragging_the_spectrum_moves_the_threshold_in_one_gesture() {
     let settings = Settings::default();
     let mut harness = harness(Editor {
-        view: ViewState::new(),
+        view: ViewState::with_presets(Library::with_user_dir(None)),
         model: analyse(settings),
         params: SettingsAccess::new(settings),
     });

@@ -49,7 +49,7 @@ pub enum Command {
     Spectrogram(SpectrogramArgs),
     /// List the parameters: ids, ranges, defaults
     Params(ParamsArgs),
-    /// Write presets: `preset save FILE --set ...`
+    /// Presets: `preset list` (the factory ones), `preset save FILE --set ...`
     #[command(subcommand)]
     Preset(PresetCommand),
     /// Run the standalone app (its options: spectral-mask standalone --help)
@@ -63,6 +63,8 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum PresetCommand {
+    /// List the factory presets, which --preset takes by name
+    List,
     /// Save the settings of --preset and --set as a JSON preset that `render --preset` reads
     Save(PresetSaveArgs),
 }
@@ -84,8 +86,9 @@ pub struct SettingsArgs {
     /// Set a parameter, e.g. --set threshold=-42 --set mode=binary (ids: spectral-mask params)
     #[arg(long = "set", value_name = "ID=VALUE")]
     pub assignments: Vec<String>,
-    /// Read a preset: JSON (from `preset save`) or ID=VALUE lines ('#' starts a comment);
-    /// --set overrides it
+    /// Read a preset: a factory preset's name (spectral-mask preset list), a JSON file (from
+    /// `preset save` or the editor) or ID=VALUE lines ('#' starts a comment); --set
+    /// overrides it
     #[arg(long, value_name = "FILE")]
     pub preset: Option<PathBuf>,
 }
@@ -205,6 +208,10 @@ pub fn run(command: Command) -> Result<(), CliError> {
         Command::Spectrogram(args) => spectrogram::run(&args),
         Command::Params(args) => params::run(&args),
         Command::Preset(PresetCommand::Save(args)) => save_preset(&args),
+        Command::Preset(PresetCommand::List) => {
+            list_presets();
+            Ok(())
+        }
         Command::Standalone { .. } => unreachable!("the binary runs the standalone app"),
     }
 }
@@ -274,7 +281,15 @@ fn prepare_job(args: &JobArgs, output: &std::path::Path) -> Result<Job, CliError
 fn load_settings(base: Settings, args: &SettingsArgs) -> Result<Settings, CliError> {
     let mut settings = base;
     if let Some(path) = &args.preset {
-        let text = std::fs::read_to_string(path).map_err(|error| CliError::read(path, error))?;
+        // A factory preset by name, unless a file of that name is there.
+        let factory = path
+            .to_str()
+            .filter(|_| !path.exists())
+            .and_then(preset::factory);
+        let text = match factory {
+            Some(json) => json.to_string(),
+            None => std::fs::read_to_string(path).map_err(|error| CliError::read(path, error))?,
+        };
         settings = if preset::looks_like_json(&text) {
             read_json_preset(path, &text, settings)
         } else {
@@ -338,6 +353,17 @@ fn read_json_preset(path: &std::path::Path, text: &str, base: Settings) -> Setti
             );
             base
         }
+    }
+}
+
+/// `preset list`: each factory preset's name and title.
+fn list_presets() {
+    for (id, json) in preset::FACTORY {
+        let title = preset::from_json(json, Settings::default())
+            .ok()
+            .and_then(|loaded| loaded.name)
+            .unwrap_or_default();
+        println!("{id:<22}{title}");
     }
 }
 

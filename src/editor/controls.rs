@@ -88,7 +88,7 @@ fn segment_labels(kind: ParamKind) -> Vec<String> {
 }
 
 /// Draws the label column of a row and returns the rect left for the control.
-fn row(ui: &mut Ui, label: &str, width: f32) -> Rect {
+pub fn row(ui: &mut Ui, label: &str, width: f32) -> Rect {
     let (rect, _) = ui.allocate_exact_size(vec2(width, ROW_HEIGHT), Sense::hover());
     ui.painter().text(
         pos2(rect.left(), rect.center().y),
@@ -342,21 +342,7 @@ pub fn toggle(
         params.end_gesture(id);
     }
     let painter = ui.painter();
-    let (fill, edge, text) = if on_now {
-        (on_color.gamma_multiply(0.35), on_color, Color32::WHITE)
-    } else if response.hovered() {
-        (
-            Color32::from_rgb(0x2a, 0x30, 0x3a),
-            theme::PANEL_EDGE,
-            theme::TEXT,
-        )
-    } else {
-        (
-            Color32::from_rgb(0x1e, 0x22, 0x29),
-            theme::PANEL_EDGE,
-            theme::TEXT_DIM,
-        )
-    };
+    let (fill, edge, text) = pill_colors(on_now, response.hovered(), on_color);
     painter.rect_filled(rect, theme::RADIUS, fill);
     theme::outline(painter, rect, edge);
     // A lamp that reads at a glance.
@@ -370,6 +356,43 @@ pub fn toggle(
         text,
     );
     response
+}
+
+/// Fill, edge and text colours of a pill (a toggle or a button): lit in `on_color` when on,
+/// brighter when hovered.
+fn pill_colors(on: bool, hovered: bool, on_color: Color32) -> (Color32, Color32, Color32) {
+    if on {
+        (on_color.gamma_multiply(0.35), on_color, Color32::WHITE)
+    } else if hovered {
+        (
+            Color32::from_rgb(0x2a, 0x30, 0x3a),
+            theme::PANEL_EDGE,
+            theme::TEXT,
+        )
+    } else {
+        (
+            Color32::from_rgb(0x1e, 0x22, 0x29),
+            theme::PANEL_EDGE,
+            theme::TEXT_DIM,
+        )
+    }
+}
+
+/// A push button in the toggles' style; true when clicked.
+pub fn text_button(ui: &mut Ui, rect: Rect, id: &'static str, label: &str) -> bool {
+    let response = ui.interact(rect, ui.scope_id().with(("button", id)), Sense::click());
+    let (fill, edge, text) = pill_colors(false, response.hovered(), theme::ACCENT);
+    let painter = ui.painter();
+    painter.rect_filled(rect, theme::RADIUS, fill);
+    theme::outline(painter, rect, edge);
+    painter.text(
+        rect.center(),
+        Align2::CENTER_CENTER,
+        label,
+        theme::small(),
+        text,
+    );
+    response.clicked()
 }
 
 /// A section title with a rule.

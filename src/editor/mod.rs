@@ -11,6 +11,7 @@
 mod controls;
 mod model;
 pub mod plugin_editor;
+pub mod presets;
 mod spectrogram;
 mod spectrum;
 mod theme;
@@ -85,6 +86,15 @@ impl ParamAccess for SettingsAccess {
     fn end_gesture(&mut self, id: &str) {
         self.events.push(ParamEvent::End(id.to_string()));
     }
+}
+
+/// The settings the parameters describe.
+pub fn settings_of(params: &impl ParamAccess) -> Settings {
+    let mut settings = Settings::default();
+    for spec in settings::PARAMS {
+        let _ = settings.set_value(spec.id, params.get(spec.id));
+    }
+    settings
 }
 
 /// A value as the editor shows it: the settings table's formatting.

@@ -8,11 +8,12 @@ pub use super::spectrogram::SpectrogramMode;
 
 use super::controls::{self, ROW_HEIGHT};
 use super::model::Model;
+use super::presets::{self, Library, Menu};
 use super::spectrogram::{Look, Spectrogram};
 use super::spectrum::SpectrumPlot;
-use super::{latency_ms, theme, ParamAccess};
+use super::{latency_ms, settings_of, theme, ParamAccess};
 use crate::processor::stft_config;
-use crate::settings::{specs, ParamKind, ParamSpec, Section, Settings, PARAMS};
+use crate::settings::{specs, ParamKind, ParamSpec, Section, PARAMS};
 
 /// Colour map range the spectrogram opens with, dBFS: white noise at -30 dBFS RMS reads
 /// -55 dB per bin of a 2048-point Hann frame and loud harmonics -15 dB, so both sit well
@@ -35,6 +36,7 @@ pub struct ViewState {
     spectrum: SpectrumPlot,
     themed: bool,
     legend_drag_start: Option<(f32, f32)>,
+    presets: Menu,
 }
 
 impl Default for ViewState {
@@ -54,6 +56,15 @@ impl ViewState {
             spectrum: SpectrumPlot::default(),
             themed: false,
             legend_drag_start: None,
+            presets: Menu::new(Library::new()),
+        }
+    }
+
+    /// With the user presets of `library` (tests use a folder of their own).
+    pub fn with_presets(library: Library) -> Self {
+        Self {
+            presets: Menu::new(library),
+            ..Self::new()
         }
     }
 
@@ -126,7 +137,12 @@ pub fn draw(ui: &mut Ui, state: &mut ViewState, model: &Model, params: &mut impl
         .show(ui, spectrum_rect.shrink(6.0), model, params);
 
     card(ui, panel);
-    draw_panel(ui, panel.shrink2(vec2(12.0, 6.0)), params);
+    draw_panel(
+        ui,
+        panel.shrink2(vec2(12.0, 6.0)),
+        &mut state.presets,
+        params,
+    );
 }
 
 /// A rounded panel behind a group.
@@ -371,15 +387,6 @@ fn draw_alias_meter(ui: &mut Ui, rect: Rect, rejection_db: Option<f32>) {
         );
 }
 
-/// The settings the parameters describe, for geometry and latency.
-fn settings_of(params: &impl ParamAccess) -> Settings {
-    let mut settings = Settings::default();
-    for spec in PARAMS {
-        let _ = settings.set_value(spec.id, params.get(spec.id));
-    }
-    settings
-}
-
 /// The rows of one panel section: the parameters declared in it, in declaration order, each
 /// drawn by its kind; toggles share rows two by two.
 fn section_rows(section: Section) -> Vec<Vec<&'static ParamSpec>> {
@@ -399,7 +406,7 @@ fn section_rows(section: Section) -> Vec<Vec<&'static ParamSpec>> {
     rows
 }
 
-fn draw_panel(ui: &mut Ui, rect: Rect, params: &mut impl ParamAccess) {
+fn draw_panel(ui: &mut Ui, rect: Rect, menu: &mut Menu, params: &mut impl ParamAccess) {
     let width = rect.width();
     let mut child = ui.new_child(UiBuilder::new().max_rect(rect));
     let ui = &mut child;
@@ -409,11 +416,14 @@ fn draw_panel(ui: &mut Ui, rect: Rect, params: &mut impl ParamAccess) {
         .collect();
     // Spread the rows over the height there is: the rows and the footer line (a row
     // high), the section titles, and a gap after each of them.
-    let rows = sections.iter().map(|(_, rows)| rows.len()).sum::<usize>() as f32 + 1.0;
+    // The preset row is one more.
+    let rows = sections.iter().map(|(_, rows)| rows.len()).sum::<usize>() as f32 + 2.0;
     let titles = sections.len() as f32;
     let fixed_height = rows * ROW_HEIGHT + titles * controls::SECTION_HEIGHT + 18.0;
     let spacing = ((rect.height() - fixed_height) / (rows + titles)).clamp(2.0, 9.0);
     ui.spacing_mut().item_spacing = vec2(0.0, spacing);
+
+    presets::row(ui, menu, params, width);
 
     for (title, rows) in &sections {
         controls::section(ui, title, width);

@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Chooses the factory presets by measurement on the demo clip and writes them.
+
+Each preset has a purpose, a few candidate settings and a rule that picks one of them from
+what the demo clip (assets/demo-noisy-speech.wav: speech with white, pink noise and 50 Hz
+hum at 10 dB SNR, and its clean original) gives; the chosen settings are written to
+assets/presets/NAME.json with `spectral-mask preset save`, and every candidate's figures to
+docs/presets.md. Nothing here is tuned by hand: change a candidate list or a rule and run it
+again.
+
+    cargo build --release
+    .venv/bin/python scripts/factory_presets.py
+
+Figures (the first three against the clean clip, the mono mix of both channels):
+- dSI-SDR: SI-SDR of the output minus that of the noisy clip, dB.
+- dPESQ: wideband PESQ (16 kHz) of the output minus the noisy clip's.
+- pauses: noise removed where the clean clip is silent (20 ms frames below -70 dBFS) after
+  the first second (the 0.5 s noise-only lead-in is where the adaptive reference settles), dB.
+- hum: dSI-SDR below 400 Hz (where the hum and its harmonics meet the voice's fundamental),
+  over the whole clip, dB.
+- noise SI-SDR: SI-SDR of the output against the noise alone (noisy minus clean), dB; what
+  "keep only the noise" is judged by.
+"""
+import math
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from scipy import signal
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import eval_denoise as ev  # noqa: E402  (its metrics, so the figures mean the same)
+
+ROOT = Path(__file__).resolve().parent.parent
+BINARY = ROOT / "target" / "release" / "spectral-mask"
+NOISY = ROOT / "assets" / "demo-noisy-speech.wav"
+CLEAN = ROOT / "assets" / "demo-clean-speech.wav"
+PRESETS = ROOT / "assets" / "presets"
+DOC = ROOT / "docs" / "presets.md"
+RATE = 48000
+
+
+def grid(**axes):
+    """Every combination of the axes' values, as lists of ID=VALUE."""
+    combos = [[]]
+    for key, values in axes.items():
+        combos = [combo + [f"{key}={value}"] for combo in combos for value in values]
+    return combos
+
+
+# name, title, what it is for, fixed settings, candidates, the figure to maximise, and the
+# condition a candidate must meet (in words, and as a test of its figures `f` and the
+# defaults' `d`).
+PRESETS_TO_CHOOSE = [
+    ("dialogue-gentle", "Dialogue, gentle",
+     "takes the noise down but leaves some room tone, so edits stay natural",
+     [], grid(floor=[-10, -12, -15, -18], threshold=[-3, 0, 3]), "dpesq",
+     "10 to 20 dB removed in the pauses", lambda f, d: 10 <= f["pauses"] <= 20),
+    ("dialogue-strong", "Dialogue, strong",
+     "removes the noise between words almost entirely",
+     [], grid(floor=[-40, -60], threshold=[2, 4, 6]), "dsisdr",
+     "at least 2 dB more removed in the pauses than the defaults",
+     lambda f, d: f["pauses"] >= d["pauses"] + 2),
+    ("hum-and-buzz", "Hum and buzz",
+     "finer frequency resolution, so hum harmonics are cut between the voice's harmonics",
+     [], grid(window_size=[2048, 4096, 8192], floor=[-30, -40]), "hum",
+     "dSI-SDR at most 1 dB below the defaults'", lambda f, d: f["dsisdr"] >= d["dsisdr"] - 1),
+    ("keep-only-the-noise", "Keep only the noise",
+     "outputs what the mask removes: the noise, for a print or for checking what is lost",
+     ["delta=on"], grid(threshold=[0, 3, 6], floor=["-inf", -40]), "noise_sisdr",
+     "none", lambda f, d: True),
+    ("binary-mask", "Plain binary mask",
+     "the seed's mask: each bin passes or is shut against a fixed level in dBFS",
+     ["mode=binary", "reference=absolute"],
+     grid(threshold=[-70, -60, -50, -40], floor=["-inf", -60]), "dsisdr",
+     "none", lambda f, d: True),
+]
+
+
+def read_mono(path):
+    return ev.read(str(path))
+
+
+def silent_ranges(clean, frame=960, level_db=-70.0, skip=RATE):
+    """Frames where the clean clip is silent, after the first `skip` samples, merged into
+    ranges."""
+    ranges = []
+    for start in range(skip, len(clean) - frame + 1, frame):
+        rms = math.sqrt(np.mean(clean[start:start + frame] ** 2))
+        if rms <= 10 ** (level_db / 20):
+            if ranges and ranges[-1][1] == start:
+                ranges[-1] = (ranges[-1][0], start + frame)
+            else:
+                ranges.append((start, start + frame))
+    return ranges
+
+
+def lowpass(x, hz=400):
+    sos = signal.butter(8, hz, "low", fs=RATE, output="sos")
+    return signal.sosfiltfilt(sos, x)
+
+
+def figures(clean, noisy, output, pauses):
+    clean16, noisy16, out16 = ev.to_16k(clean), ev.to_16k(noisy), ev.to_16k(output)
+    return {
+        "dsisdr": ev.si_sdr(output, clean) - ev.si_sdr(noisy, clean),
+        "dpesq": ev.pesq_wb(clean16, out16) - ev.pesq_wb(clean16, noisy16),
+        "pauses": ev.pause_db(noisy, output, pauses),
+        "hum": ev.si_sdr(lowpass(output), lowpass(clean)) - ev.si_sdr(lowpass(noisy), lowpass(clean)),
+        "noise_sisdr": ev.si_sdr(output, noisy - clean),
+    }
+
+
+def render(settings, out):
+    cmd = [str(BINARY), "render", str(NOISY), str(out)]
+    for setting in settings:
+        cmd += ["--set", setting]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return read_mono(out)
+
+
+def main():
+    if not BINARY.exists():
+        raise SystemExit(f"error: {BINARY} is missing; run cargo build --release first")
+    clean, noisy = read_mono(CLEAN), read_mono(NOISY)
+    pauses = silent_ranges(clean)
+    PRESETS.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# Factory presets",
+        "",
+        "Chosen by `.venv/bin/python scripts/factory_presets.py` on the demo clip",
+        "(`assets/demo-noisy-speech.wav`, speech with white and pink noise and 50 Hz hum at",
+        "10 dB SNR); the script's docstring defines the figures. For each preset, every",
+        "candidate is rendered and the one with the best figure in **bold** that meets the",
+        "condition is saved to `assets/presets/NAME.json`. One clip, so these figures say what",
+        "each preset does to it, not how it ranks on other material (docs/denoise-eval.md",
+        "scores the defaults on held-out voices).",
+        "",
+    ]
+    defaults_figures = None
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "out.wav"
+        defaults_figures = figures(clean, noisy, render([], out), pauses)
+        lines += ["Defaults, for comparison: " + ", ".join(
+            f"{key} {value:+.2f}" for key, value in defaults_figures.items()), ""]
+        for name, title, purpose, base, candidates, key, rule, test in PRESETS_TO_CHOOSE:
+            def condition(f):
+                return test(f, defaults_figures)
+
+            rows = []
+            for candidate in candidates:
+                settings = base + candidate
+                rows.append((candidate, figures(clean, noisy, render(settings, out), pauses)))
+            eligible = [row for row in rows if condition(row[1])]
+            if not eligible:
+                raise SystemExit(f"error: no candidate for {name} meets its condition")
+            chosen, chosen_figures = max(eligible, key=lambda row: row[1][key])
+            settings = base + chosen
+            cmd = [str(BINARY), "preset", "save", str(PRESETS / f"{name}.json"), "--name", title]
+            for setting in settings:
+                cmd += ["--set", setting]
+            subprocess.run(cmd, check=True, capture_output=True)
+            print(f"{name}: {' '.join(settings)}  ({key} {chosen_figures[key]:+.2f})")
+            lines += [f"## {title} (`{name}.json`)", "", f"For: {purpose}. "
+                      f"Fixed: `{' '.join(base) or 'nothing'}`; chosen by the best **{key}** "
+                      f"where the condition holds ({rule}).",
+                      "", "| candidate | dSI-SDR | dPESQ | pauses | hum | noise SI-SDR | |",
+                      "|---|---:|---:|---:|---:|---:|---|"]
+            for candidate, f in rows:
+                mark = "chosen" if candidate == chosen else (
+                    "" if condition(f) else "fails the condition")
+                lines.append(f"| `{' '.join(candidate)}` | {f['dsisdr']:+.2f} | "
+                             f"{f['dpesq']:+.2f} | {f['pauses']:.1f} | {f['hum']:.1f} | "
+                             f"{f['noise_sisdr']:+.2f} | {mark} |")
+            lines.append("")
+    DOC.write_text("\n".join(lines))
+    print(f"wrote {DOC}")
+
+
+if __name__ == "__main__":
+    main()
