@@ -184,10 +184,10 @@ pub fn prior_snrs(
 /// estimate into `previous` for the next frame.
 pub fn statistical_gains(
     estimator: Estimator,
+    floor_gain: f32,
     posterior: &[f32],
     prior: &[f32],
     absence: &[f32],
-    floor_gain: f32,
     previous: &mut [f32],
     out: &mut [f32],
 ) {
@@ -366,10 +366,10 @@ mod tests {
         let floor = db_to_gain(-30.0);
         statistical_gains(
             estimator,
+            floor,
             &posterior,
             &prior,
             &[absence],
-            floor,
             previous,
             &mut out,
         );
@@ -417,10 +417,10 @@ mod tests {
             prior_snrs(&[1.0], &[1.0], &previous, 0.98, &mut posterior, &mut prior);
             statistical_gains(
                 Estimator::Lsa,
+                floor,
                 &posterior,
                 &prior,
                 &[1.0],
-                floor,
                 &mut previous,
                 &mut out,
             );

@@ -359,7 +359,7 @@ impl Masker {
                         );
                     }
                     gain::statistical_gains(
-                        estimator, posterior, prior, absence, floor_gain, previous, targets,
+                        estimator, floor_gain, posterior, prior, absence, previous, targets,
                     );
                 }
                 None => gain::gate_gains(powers, thresholds, &gate, floor_gain, targets),
