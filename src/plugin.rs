@@ -105,6 +105,7 @@ impl Plugin for SpectralMask {
         plugin_editor::create(
             self.params.clone(),
             self.params.editor_state.clone(),
+            self.params.threshold_curve.clone(),
             self.analysis_reader.take()?,
         )
     }
@@ -141,6 +142,9 @@ impl Plugin for SpectralMask {
         self.params
             .noise_print
             .install_blocking(|print| processor.masker_mut().set_noise_print(print));
+        self.params
+            .threshold_curve
+            .install_blocking(|curve| processor.masker_mut().set_curve(curve));
         self.reported_latency = latency_u32(processor);
         context.set_latency_samples(self.reported_latency);
         self.fresh = true;
@@ -167,6 +171,9 @@ impl Plugin for SpectralMask {
         self.params
             .noise_print
             .try_install_loaded(|print| processor.masker_mut().set_noise_print(print));
+        self.params
+            .threshold_curve
+            .try_install_changed(|curve| processor.masker_mut().set_curve(curve));
 
         let settings = self.params.settings();
         processor.set_settings(&settings);

@@ -2,8 +2,11 @@
 //! command line writes (`preset save`) and reads (`render --preset`):
 //!
 //! ```json
-//! { "spectral_mask_preset": 1, "name": "dialogue", "params": { "threshold": "3.0 dB", ... } }
+//! { "spectral_mask_preset": 1, "name": "dialogue", "params": { "threshold": "3.0 dB", ... },
+//!   "curve": [ { "hz": 4000.0, "db": 20.0 } ] }
 //! ```
+//!
+//! `curve`, the threshold curve's nodes, is left out when there are none.
 //!
 //! Values are the table's own text (`value_text`), so a preset reads like `spectral-mask
 //! params` and survives a change of a parameter's range. Loading never fails half-way: what
@@ -14,6 +17,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::mask::curve::{Curve, Node};
 use crate::settings::{spec, specs, ParamSpec, Settings, PARAMS};
 
 /// What a preset holds: every parameter but the ones that are a moment's state, not a
@@ -59,8 +63,8 @@ pub fn factory(name: &str) -> Option<&'static str> {
 pub const FORMAT_KEY: &str = "spectral_mask_preset";
 pub const FORMAT_VERSION: u64 = 1;
 
-/// A preset as JSON: `name` and every parameter of `settings`.
-pub fn to_json(name: &str, settings: &Settings) -> String {
+/// A preset as JSON: `name`, every parameter of `settings` and the nodes of `curve`.
+pub fn to_json(name: &str, settings: &Settings, curve: &Curve) -> String {
     let params: Map<String, Value> = PARAMS
         .iter()
         .filter(|spec| in_presets(spec))
@@ -73,6 +77,10 @@ pub fn to_json(name: &str, settings: &Settings) -> String {
     preset.insert(FORMAT_KEY.to_string(), Value::from(FORMAT_VERSION));
     preset.insert("name".to_string(), Value::from(name));
     preset.insert("params".to_string(), Value::Object(params));
+    if !curve.is_empty() {
+        let nodes = serde_json::to_value(curve.nodes()).expect("numbers serialise");
+        preset.insert("curve".to_string(), nodes);
+    }
     let mut text =
         serde_json::to_string_pretty(&Value::Object(preset)).expect("a map of strings serialises");
     text.push('\n');
@@ -84,6 +92,8 @@ pub fn to_json(name: &str, settings: &Settings) -> String {
 pub struct Loaded {
     pub name: Option<String>,
     pub settings: Settings,
+    /// The threshold curve (empty if the preset has none).
+    pub curve: Curve,
     /// Each thing not taken from the file, as one line; empty when all was read.
     pub issues: Vec<String>,
 }
@@ -178,9 +188,20 @@ pub fn from_json(text: &str, base: Settings) -> Result<Loaded, NotAPreset> {
             missing.join(", ")
         ));
     }
+    let curve = match object.get("curve") {
+        None => Curve::default(),
+        Some(value) => match serde_json::from_value::<Vec<Node>>(value.clone()) {
+            Ok(nodes) => Curve::new(&nodes),
+            Err(error) => {
+                issues.push(format!("curve ignored: {error}"));
+                Curve::default()
+            }
+        },
+    };
     Ok(Loaded {
         name,
         settings,
+        curve,
         issues,
     })
 }
@@ -215,10 +236,21 @@ mod tests {
         settings.apply_assignment("window_size=512").unwrap();
         settings.apply_assignment("stereo_link=off").unwrap();
         settings.apply_assignment("tilt=-3").unwrap();
-        let text = to_json("test", &settings);
+        let curve = Curve::new(&[
+            Node {
+                hz: 4000.0,
+                db: 20.0,
+            },
+            Node {
+                hz: 200.0,
+                db: -6.0,
+            },
+        ]);
+        let text = to_json("test", &settings, &curve);
         assert!(!text.contains("\"learn\"") && !text.contains("\"bypass\""));
         let loaded = from_json(&text, Settings::default()).unwrap();
         assert_eq!(loaded.settings, settings);
+        assert_eq!(loaded.curve, curve);
         assert_eq!(loaded.name.as_deref(), Some("test"));
         assert!(loaded.issues.is_empty(), "{:?}", loaded.issues);
     }

@@ -245,7 +245,8 @@ pub fn render(
     channels: &[Vec<f32>],
     mut progress: impl FnMut(f32),
 ) -> Vec<Vec<f32>> {
-    render_with_print(settings, sample_rate, channels, None, |fraction| {
+    let processor = Processor::new(channels.len(), sample_rate, *settings);
+    render_prepared(processor, channels, |fraction| {
         progress(fraction);
         ControlFlow::Continue(())
     })
@@ -256,21 +257,16 @@ pub fn render(
 /// render runs on after it is asked to stop.
 const RENDER_PIECE_S: f32 = 1.0;
 
-/// [`render`] with a noise print (as [`Masker::noise_print`] returns it) installed before
-/// the first sample, so `reference = print` applies from the start of the file, and a way
-/// to stop: `progress` gets the fraction done about every second of audio and may answer
-/// `ControlFlow::Break(())`, which ends the render with `None`.
-pub fn render_with_print(
-    settings: &Settings,
-    sample_rate: f32,
+/// [`render`] through a processor prepared by the caller (a noise print or a threshold
+/// curve installed before the first sample, so they apply from the start of the file), with
+/// a way to stop: `progress` gets the fraction done about every second of audio and may
+/// answer `ControlFlow::Break(())`, which ends the render with `None`.
+pub fn render_prepared(
+    mut processor: Processor,
     channels: &[Vec<f32>],
-    print: Option<&[f32]>,
     mut progress: impl FnMut(f32) -> ControlFlow<()>,
 ) -> Option<Vec<Vec<f32>>> {
-    let mut processor = Processor::new(channels.len(), sample_rate, *settings);
-    if let Some(print) = print {
-        processor.masker_mut().set_noise_print(print);
-    }
+    let sample_rate = processor.sample_rate();
     let latency = processor.latency_samples();
     let len = channels.first().map_or(0, Vec::len);
     let piece = ((sample_rate * RENDER_PIECE_S) as usize).max(1);

@@ -1295,3 +1295,59 @@ fn a_preset_saved_in_the_editor_renders_in_the_cli_bit_for_bit() {
     };
     assert_ne!(by_preset, defaults, "the preset changed nothing");
 }
+
+#[test]
+fn a_curve_from_the_command_line_or_a_preset_renders_alike() {
+    let (dir, _) = dir_with_input();
+    // A gate at -50 dBFS passes the noise; the curve lifts it 20 dB above 4 kHz.
+    let curve = ["--curve", "3500:0,4000:20"];
+    let gate = [
+        "--set",
+        "reference=absolute",
+        "--set",
+        "mode=binary",
+        "--set",
+        "threshold=-50",
+    ];
+    let ok = |args: &[&str]| {
+        let output = run(dir.path(), args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    };
+    ok(&[
+        &["preset", "save", "curved.json", curve[0], curve[1]][..],
+        &gate,
+    ]
+    .concat());
+    let text = fs::read_to_string(dir.path().join("curved.json")).unwrap();
+    assert!(
+        text.contains("\"curve\"") && text.contains("4000"),
+        "{text}"
+    );
+    ok(&[
+        "render",
+        "in.wav",
+        "by-preset.wav",
+        "--preset",
+        "curved.json",
+    ]);
+    ok(&[
+        &["render", "in.wav", "by-option.wav", curve[0], curve[1]][..],
+        &gate,
+    ]
+    .concat());
+    ok(&[&["render", "in.wav", "flat.wav"][..], &gate].concat());
+    let (_, by_preset) = read_wav(&dir.path().join("by-preset.wav"));
+    let (_, by_option) = read_wav(&dir.path().join("by-option.wav"));
+    let (_, flat) = read_wav(&dir.path().join("flat.wav"));
+    assert!(
+        by_preset == by_option,
+        "the preset's curve and --curve differ"
+    );
+    assert!(by_preset != flat, "the curve changed nothing");
+    let output = run(
+        dir.path(),
+        &["render", "in.wav", "x.wav", "--curve", "4000"],
+    );
+    let line = assert_one_error_line(&output, "--curve 4000");
+    assert!(line.contains("HZ:DB"), "{line}");
+}

@@ -11,8 +11,9 @@ use egui_kittest::{Harness, SnapshotOptions};
 use spectral_mask::analysis;
 use spectral_mask::editor::presets::Library;
 use spectral_mask::editor::{self, Model, ParamEvent, SettingsAccess, SpectrogramMode, ViewState};
+use spectral_mask::mask::curve::{Curve, Node};
 use spectral_mask::processor::Processor;
-use spectral_mask::settings::Settings;
+use spectral_mask::settings::{Reference, Settings};
 
 const SIZE: (f32, f32) = (1000.0, 650.0);
 const ASSET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-noisy-speech.wav");
@@ -57,10 +58,16 @@ fn read_wav(path: &str) -> (Vec<Vec<f32>>, f32) {
 /// Runs the asset through the processor with `settings`, publishing as the plugin does,
 /// and feeds the editor's model as a 512-sample host would between blocks.
 fn analyse(settings: Settings) -> Model {
+    analyse_with_curve(settings, Curve::default())
+}
+
+/// [`analyse`] with a threshold curve.
+fn analyse_with_curve(settings: Settings, curve: Curve) -> Model {
     let (mut channels, sample_rate) = read_wav(ASSET);
     let (mut publisher, mut reader) = analysis::channel(analysis::DEFAULT_CAPACITY);
     reader.set_editor_open(true);
     let mut processor = Processor::new(channels.len(), sample_rate, settings);
+    processor.masker_mut().set_curve(curve);
     let mut model = Model::new();
     let len = channels[0].len().min((STOP_S * sample_rate) as usize);
     let block = 512;
@@ -197,3 +204,65 @@ fn dragging_the_spectrum_moves_the_threshold_in_one_gesture() {
         "threshold {threshold} dB after dragging up"
     );
 }
+
+#[test]
+fn a_curve_node_is_drawn_on_the_threshold_line_and_drags_in_frequency_and_level() {
+    // dBFS reference: the line is the threshold plus the curve, -40 dBFS above 4 kHz.
+    let settings = Settings {
+        reference: Reference::Absolute,
+        threshold_db: -60.0,
+        ..Settings::default()
+    };
+    let curve = Curve::new(&[
+        Node {
+            hz: 1000.0,
+            db: 0.0,
+        },
+        Node {
+            hz: 4000.0,
+            db: 20.0,
+        },
+    ]);
+    let mut params = SettingsAccess::new(settings);
+    params.curve = curve;
+    let mut harness = harness(Editor {
+        view: ViewState::with_presets(Library::with_user_dir(None)),
+        model: analyse_with_curve(settings, curve),
+        params,
+    });
+    harness.run();
+    harness.snapshot_options("editor_curve_nodes", &options());
+
+    // The 4 kHz node, 30 points up and 10 right.
+    let start = Pos2::new(NODE_4K.0, NODE_4K.1);
+    let end = Pos2::new(NODE_4K.0 + 10.0, NODE_4K.1 - 30.0);
+    harness.hover_at(start);
+    harness.drag_at(start);
+    harness.hover_at(Pos2::new(NODE_4K.0 + 5.0, NODE_4K.1 - 15.0));
+    harness.hover_at(end);
+    harness.drop_at(end);
+    harness.run();
+    let editor = harness.state();
+    // A node drag is no host gesture, and leaves the threshold alone.
+    assert!(
+        editor.params.events.is_empty(),
+        "{:?}",
+        editor.params.events
+    );
+    let nodes = editor.params.curve.nodes();
+    assert_eq!(nodes.len(), 2);
+    assert_eq!(nodes[0], curve.nodes()[0]);
+    // 30 points of about 1.8 per dB: about +16 dB; 10 points of about 3.3 per octave... up.
+    assert!(nodes[1].db > 30.0 && nodes[1].db < 40.0, "{:?}", nodes[1]);
+    assert!(
+        nodes[1].hz > 4100.0 && nodes[1].hz < 5000.0,
+        "{:?}",
+        nodes[1]
+    );
+    // The moved node and the line through it at its new place.
+    harness.run();
+    harness.snapshot_options("editor_curve_dragged", &options());
+}
+
+/// Where the 4 kHz node of the test above is drawn (points), read off its snapshot.
+const NODE_4K: (f32, f32) = (509.0, 469.0);

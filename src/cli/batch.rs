@@ -14,14 +14,13 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
-use spectral_mask::settings::Settings;
 
 use super::audio::{Container, OutputFormat, EXTENSIONS};
 use super::error::CliError;
 use super::learn::Learning;
 use super::output;
 use super::render::{stopped, Report, Task};
-use super::{display_name, RenderArgs};
+use super::{display_name, RenderArgs, Setup};
 
 /// What became of one file.
 pub type Outcome = Result<Report, Skip>;
@@ -37,7 +36,7 @@ pub enum Skip {
 /// Progress bar positions per file, so a bar moves smoothly through a long file.
 const STEPS_PER_FILE: u64 = 1000;
 
-pub fn run(args: &RenderArgs, settings: &Settings, dir: &Path) -> Result<(), CliError> {
+pub fn run(args: &RenderArgs, setup: &Setup, dir: &Path) -> Result<(), CliError> {
     let start = Instant::now();
     let format = OutputFormat::new(args.format.unwrap_or(Container::Wav), args.bits)?;
     let jobs = match args.jobs {
@@ -54,7 +53,7 @@ pub fn run(args: &RenderArgs, settings: &Settings, dir: &Path) -> Result<(), Cli
             output::check_not_input(noise, &task.output)?;
         }
     }
-    let learning = Learning::prepare(&args.learn, settings)?;
+    let learning = Learning::prepare(&args.learn, &setup.settings)?;
 
     let bar = ProgressBar::new(tasks.len() as u64 * STEPS_PER_FILE);
     bar.set_style(
@@ -69,7 +68,7 @@ pub fn run(args: &RenderArgs, settings: &Settings, dir: &Path) -> Result<(), Cli
         tasks
             .par_iter()
             .map(|task| {
-                let outcome = run_task(task, args, settings, &learning, format, &bar);
+                let outcome = run_task(task, args, setup, &learning, format, &bar);
                 let count = finished.fetch_add(1, Ordering::Relaxed) + 1;
                 bar.set_message(format!("{count}/{} files", tasks.len()));
                 bar.suspend(|| eprintln!("{}", outcome_line(task, &outcome, format)));
@@ -120,7 +119,7 @@ pub fn run(args: &RenderArgs, settings: &Settings, dir: &Path) -> Result<(), Cli
 fn run_task(
     task: &Task,
     args: &RenderArgs,
-    settings: &Settings,
+    setup: &Setup,
     learning: &Learning,
     format: OutputFormat,
     bar: &ProgressBar,
@@ -142,7 +141,7 @@ fn run_task(
     };
     let result = output::check_not_input(&task.input, &task.output)
         .and_then(|()| create_parent(&task.output))
-        .and_then(|()| task.render(settings, learning, format, &mut progress));
+        .and_then(|()| task.render(setup, learning, format, &mut progress));
     bar.inc(STEPS_PER_FILE - shown);
     result.map_err(Skip::Failed)
 }

@@ -21,7 +21,9 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use spectral_mask::mask::curve::{Curve, Node, MAX_NODES};
 use spectral_mask::preset;
+use spectral_mask::processor::Processor;
 use spectral_mask::settings::Settings;
 
 use audio::{Bits, Container};
@@ -91,6 +93,38 @@ pub struct SettingsArgs {
     /// overrides it
     #[arg(long, value_name = "FILE")]
     pub preset: Option<PathBuf>,
+    /// Threshold curve: up to 8 nodes HZ:DB, e.g. --curve 3500:0,4000:20 raises the
+    /// threshold 20 dB above 4 kHz (linear in log frequency between nodes, flat outside);
+    /// replaces a preset's curve
+    #[arg(long, value_name = "HZ:DB,...", value_parser = parse_curve, allow_hyphen_values = true)]
+    pub curve: Option<Curve>,
+}
+
+/// Parses `HZ:DB,HZ:DB,...` for `--curve`.
+fn parse_curve(text: &str) -> Result<Curve, String> {
+    let nodes: Vec<Node> = text
+        .split(',')
+        .map(|node| {
+            let (hz, db) = node
+                .split_once(':')
+                .ok_or_else(|| format!("'{node}' is not HZ:DB (e.g. 4000:20)"))?;
+            let number = |part: &str| -> Result<f32, String> {
+                part.trim()
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|value| value.is_finite())
+                    .ok_or_else(|| format!("cannot read '{part}' in '{node}' as a number"))
+            };
+            Ok(Node {
+                hz: number(hz)?,
+                db: number(db)?,
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    if nodes.len() > MAX_NODES {
+        return Err(format!("at most {MAX_NODES} nodes, got {}", nodes.len()));
+    }
+    Ok(Curve::new(&nodes))
 }
 
 /// Learning a noise print before processing, for `reference=print`.
@@ -233,9 +267,34 @@ pub fn usage_line(error: &clap::Error) -> String {
     format!("{line} (see spectral-mask --help)")
 }
 
+/// What `--preset`, `--set` and `--curve` make: the parameters and the threshold curve.
+#[derive(Debug, Clone, Copy)]
+pub struct Setup {
+    pub settings: Settings,
+    pub curve: Curve,
+}
+
+impl Setup {
+    /// A processor for `num_channels` at `sample_rate` with this setup and `print`
+    /// installed, ready for its first sample.
+    pub fn processor(
+        &self,
+        num_channels: usize,
+        sample_rate: f32,
+        print: Option<&[f32]>,
+    ) -> Processor {
+        let mut processor = Processor::new(num_channels, sample_rate, self.settings);
+        if let Some(print) = print {
+            processor.masker_mut().set_noise_print(print);
+        }
+        processor.masker_mut().set_curve(self.curve);
+        processor
+    }
+}
+
 /// What `render` and `spectrogram` both start from.
 struct Job {
-    settings: Settings,
+    setup: Setup,
     audio: audio::Audio,
     learned: Option<learn::Learned>,
 }
@@ -252,7 +311,7 @@ impl Job {
     fn print_summary(&self) -> String {
         self.learned
             .as_ref()
-            .map(|learned| format!(", {}", learned.describe(&self.settings)))
+            .map(|learned| format!(", {}", learned.describe(&self.setup.settings)))
             .unwrap_or_default()
     }
 }
@@ -261,7 +320,8 @@ impl Job {
 /// input and learns the print if asked to.
 fn prepare_job(args: &JobArgs, output: &std::path::Path) -> Result<Job, CliError> {
     let (input, learn_args) = (args.input.as_path(), &args.learn);
-    let settings = load_settings(learn_args.base_settings(), &args.settings)?;
+    let setup = load_setup(learn_args.base_settings(), &args.settings)?;
+    let settings = setup.settings;
     output::check_not_input(input, output)?;
     if let Some(noise) = &learn_args.learn_file {
         output::check_not_input(noise, output)?;
@@ -270,16 +330,17 @@ fn prepare_job(args: &JobArgs, output: &std::path::Path) -> Result<Job, CliError
     let learned =
         learn::Learning::prepare(learn_args, &settings)?.print_for(&settings, &audio, input)?;
     Ok(Job {
-        settings,
+        setup,
         audio,
         learned,
     })
 }
 
 /// `base` (the defaults, or what `--learn` changes of them), then the preset's lines, then
-/// each `--set` in order.
-fn load_settings(base: Settings, args: &SettingsArgs) -> Result<Settings, CliError> {
+/// each `--set` in order; the curve of `--curve`, else the preset's.
+fn load_setup(base: Settings, args: &SettingsArgs) -> Result<Setup, CliError> {
     let mut settings = base;
+    let mut curve = Curve::default();
     if let Some(path) = &args.preset {
         // A factory preset by name, unless a file of that name is there.
         let factory = path
@@ -290,10 +351,10 @@ fn load_settings(base: Settings, args: &SettingsArgs) -> Result<Settings, CliErr
             Some(json) => json.to_string(),
             None => std::fs::read_to_string(path).map_err(|error| CliError::read(path, error))?,
         };
-        settings = if preset::looks_like_json(&text) {
+        (settings, curve) = if preset::looks_like_json(&text) {
             read_json_preset(path, &text, settings)
         } else {
-            read_line_preset(path, &text, settings)?
+            (read_line_preset(path, &text, settings)?, curve)
         };
     }
     for assignment in &args.assignments {
@@ -304,7 +365,10 @@ fn load_settings(base: Settings, args: &SettingsArgs) -> Result<Settings, CliErr
                 error,
             })?;
     }
-    Ok(settings)
+    if let Some(drawn) = args.curve {
+        curve = drawn;
+    }
+    Ok(Setup { settings, curve })
 }
 
 /// A preset of `ID=VALUE` lines over `base`; the first bad line is an error naming it.
@@ -332,9 +396,9 @@ fn read_line_preset(
     Ok(settings)
 }
 
-/// A JSON preset over `base`. What it cannot use is reported on one warning line and keeps
-/// `base`'s value; a file that is no preset at all leaves `base` as it is.
-fn read_json_preset(path: &std::path::Path, text: &str, base: Settings) -> Settings {
+/// A JSON preset over `base`, and its curve. What it cannot use is reported on one warning
+/// line and keeps `base`'s value; a file that is no preset at all leaves `base` as it is.
+fn read_json_preset(path: &std::path::Path, text: &str, base: Settings) -> (Settings, Curve) {
     match preset::from_json(text, base) {
         Ok(loaded) => {
             if !loaded.issues.is_empty() {
@@ -344,14 +408,14 @@ fn read_json_preset(path: &std::path::Path, text: &str, base: Settings) -> Setti
                     loaded.issues.join("; ")
                 );
             }
-            loaded.settings
+            (loaded.settings, loaded.curve)
         }
         Err(error) => {
             eprintln!(
                 "warning: preset {}: {error}; using the defaults",
                 display_name(path)
             );
-            base
+            (base, Curve::default())
         }
     }
 }
@@ -369,15 +433,18 @@ fn list_presets() {
 
 /// `preset save FILE`: the settings of `--preset` and `--set` as a JSON preset.
 fn save_preset(args: &PresetSaveArgs) -> Result<(), CliError> {
-    let settings = load_settings(Settings::default(), &args.settings)?;
+    let setup = load_setup(Settings::default(), &args.settings)?;
     let name = args.name.clone().unwrap_or_else(|| {
         args.file
             .file_stem()
             .map_or("preset".into(), |stem| stem.to_string_lossy().into_owned())
     });
     let (partial, mut file) = output::PartialFile::create(&args.file)?;
-    std::io::Write::write_all(&mut file, preset::to_json(&name, &settings).as_bytes())
-        .map_err(|error| CliError::write(&args.file, error))?;
+    std::io::Write::write_all(
+        &mut file,
+        preset::to_json(&name, &setup.settings, &setup.curve).as_bytes(),
+    )
+    .map_err(|error| CliError::write(&args.file, error))?;
     drop(file);
     partial.commit()?;
     eprintln!("wrote {} (preset \"{name}\")", display_name(&args.file));

@@ -8,15 +8,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use spectral_mask::processor::{render_with_print, stft_config};
-use spectral_mask::settings::Settings;
+use spectral_mask::processor::{render_prepared, stft_config};
 
 use super::audio::{self, Audio, Container, OutputFormat};
 use super::error::CliError;
 use super::learn::Learning;
 use super::output::{self, PartialFile};
 use super::progress::Progress;
-use super::{batch, display_name, load_settings, RenderArgs};
+use super::{batch, display_name, load_setup, RenderArgs, Setup};
 
 /// Set by the first Ctrl-C: no file starts after it and renders under way stop.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -39,15 +38,15 @@ fn handle_interrupts() {
 
 pub fn run(args: &RenderArgs) -> Result<(), CliError> {
     handle_interrupts();
-    let settings = load_settings(args.learn.base_settings(), &args.settings)?;
+    let setup = load_setup(args.learn.base_settings(), &args.settings)?;
     match &args.output_dir {
-        Some(dir) => batch::run(args, &settings, dir),
-        None => run_single(args, &settings),
+        Some(dir) => batch::run(args, &setup, dir),
+        None => run_single(args, &setup),
     }
 }
 
 /// One input, one output: today's form, with its one summary line.
-fn run_single(args: &RenderArgs, settings: &Settings) -> Result<(), CliError> {
+fn run_single(args: &RenderArgs, setup: &Setup) -> Result<(), CliError> {
     let [input, output] = &args.paths[..] else {
         return Err(CliError::Usage(format!(
             "render takes an input and an output file, or inputs and -o DIR (got {} path{})",
@@ -80,9 +79,9 @@ fn run_single(args: &RenderArgs, settings: &Settings) -> Result<(), CliError> {
     if let Some(noise) = &args.learn.learn_file {
         output::check_not_input(noise, output)?;
     }
-    let learning = Learning::prepare(&args.learn, settings)?;
+    let learning = Learning::prepare(&args.learn, &setup.settings)?;
     let mut progress = Progress::new("rendering");
-    let report = task.render(settings, &learning, format, &mut |fraction| {
+    let report = task.render(setup, &learning, format, &mut |fraction| {
         progress.update(fraction)
     });
     progress.finish();
@@ -151,30 +150,26 @@ impl Task {
     /// with [`CliError::Interrupted`] after Ctrl-C, leaving nothing behind.
     pub fn render(
         &self,
-        settings: &Settings,
+        setup: &Setup,
         learning: &Learning,
         format: OutputFormat,
         progress: &mut dyn FnMut(f32),
     ) -> Result<Report, CliError> {
         let start = Instant::now();
         let (input, output) = (self.input.as_path(), self.output.as_path());
+        let settings = &setup.settings;
         let audio = audio::read(input)?;
         let learned = learning.print_for(settings, &audio, input)?;
         let print = learned.as_ref().map(|learned| learned.print.as_slice());
-        let channels = render_with_print(
-            settings,
-            audio.sample_rate as f32,
-            &audio.channels,
-            print,
-            |fraction| {
-                progress(fraction);
-                if stopped() {
-                    ControlFlow::Break(())
-                } else {
-                    ControlFlow::Continue(())
-                }
-            },
-        )
+        let processor = setup.processor(audio.channels.len(), audio.sample_rate as f32, print);
+        let channels = render_prepared(processor, &audio.channels, |fraction| {
+            progress(fraction);
+            if stopped() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
         .ok_or(CliError::Interrupted)?;
         let rendered = Audio {
             sample_rate: audio.sample_rate,

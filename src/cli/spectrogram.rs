@@ -10,7 +10,7 @@
 use std::io::{self, BufWriter};
 use std::time::Instant;
 
-use spectral_mask::processor::{stft_config, FrameView, Processor};
+use spectral_mask::processor::{stft_config, FrameView};
 use spectral_mask::viz::bands::{hz_to_grid, BandMap, Fold, BANDS, HIGH_HZ, LOW_HZ};
 use spectral_mask::viz::colormap::{ColorMap, Rgb};
 use spectral_mask::viz::{gain_db, mask_position, unit_position, MASK_RANGE_DB};
@@ -20,7 +20,7 @@ use super::canvas::{Anchor, Canvas};
 use super::error::CliError;
 use super::output::PartialFile;
 use super::progress::Progress;
-use super::{display_name, prepare_job, SpectrogramArgs};
+use super::{display_name, prepare_job, Setup, SpectrogramArgs};
 
 /// Widest plot: one column per frame up to this, then several frames share a column.
 const MAX_WIDTH: usize = 1600;
@@ -78,7 +78,7 @@ pub fn run(args: &SpectrogramArgs) -> Result<(), CliError> {
     let job = prepare_job(&args.job, &args.output)?;
 
     let mut progress = Progress::new("analysing");
-    let picture = analyse(&job.settings, &job.audio, job.print(), |fraction| {
+    let picture = analyse(&job.setup, &job.audio, job.print(), |fraction| {
         progress.update(fraction)
     });
     progress.finish();
@@ -141,12 +141,12 @@ fn frame_columns(frame: usize, num_frames: usize, width: usize) -> std::ops::Ran
 
 /// Runs the processor over the file and folds each frame's mask 0 into the columns.
 fn analyse(
-    settings: &spectral_mask::settings::Settings,
+    setup: &Setup,
     audio: &Audio,
     print: Option<&[f32]>,
     mut progress: impl FnMut(f32),
 ) -> Picture {
-    let config = stft_config(settings);
+    let config = stft_config(&setup.settings);
     let sample_rate = audio.sample_rate as f32;
     let len = audio.len();
     let hop = config.hop();
@@ -179,10 +179,7 @@ fn analyse(
         frame_s: hop as f32 / sample_rate,
     };
 
-    let mut processor = Processor::new(audio.channels.len(), sample_rate, *settings);
-    if let Some(print) = print {
-        processor.masker_mut().set_noise_print(print);
-    }
+    let mut processor = setup.processor(audio.channels.len(), sample_rate, print);
     let mut k = 0usize;
     let mut output_db = vec![SILENT_DB; config.num_bins()];
     let mut observe = |view: &FrameView| {

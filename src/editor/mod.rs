@@ -21,6 +21,7 @@ pub use model::{Model, HISTORY_COLUMNS, PIXEL_SECONDS};
 pub use plugin_editor::{create, EditorApp};
 pub use view::{draw, SpectrogramMode, ViewState};
 
+use crate::mask::curve::Curve;
 use crate::settings::{self, Settings};
 
 /// Smallest size at which every control still fits.
@@ -38,6 +39,9 @@ pub trait ParamAccess {
     fn begin_gesture(&mut self, id: &str);
     fn set(&mut self, id: &str, value: f32);
     fn end_gesture(&mut self, id: &str);
+    /// The threshold curve (not a host parameter: it is saved with the plugin's state).
+    fn curve(&self) -> Curve;
+    fn set_curve(&mut self, curve: Curve);
 }
 
 /// One recorded call of a [`ParamAccess`], for tests.
@@ -53,6 +57,7 @@ pub enum ParamEvent {
 #[derive(Debug, Clone, Default)]
 pub struct SettingsAccess {
     pub settings: Settings,
+    pub curve: Curve,
     pub events: Vec<ParamEvent>,
 }
 
@@ -60,6 +65,7 @@ impl SettingsAccess {
     pub fn new(settings: Settings) -> Self {
         Self {
             settings,
+            curve: Curve::default(),
             events: Vec::new(),
         }
     }
@@ -85,6 +91,14 @@ impl ParamAccess for SettingsAccess {
 
     fn end_gesture(&mut self, id: &str) {
         self.events.push(ParamEvent::End(id.to_string()));
+    }
+
+    fn curve(&self) -> Curve {
+        self.curve
+    }
+
+    fn set_curve(&mut self, curve: Curve) {
+        self.curve = curve;
     }
 }
 

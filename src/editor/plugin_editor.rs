@@ -18,7 +18,8 @@ use super::model::Model;
 use super::view::{self, ViewState};
 use super::{ParamAccess, MIN_SIZE};
 use crate::analysis::AnalysisReader;
-use crate::params::{EditorSize, EditorState};
+use crate::mask::curve::Curve;
+use crate::params::{EditorSize, EditorState, ThresholdCurve};
 use crate::settings::{self, ParamKind, ParamSpec};
 
 /// Repaint interval while the window is open: 60 frames per second, a little faster than
@@ -32,10 +33,11 @@ const FRAME_INTERVAL: Duration = Duration::from_millis(16);
 pub fn create(
     params: Arc<dyn Params>,
     editor_state: Arc<EditorState>,
+    curve: ThresholdCurve,
     reader: AnalysisReader,
 ) -> Option<EguiEditor<EditorApp>> {
     let egui_state = editor_state.egui().clone();
-    let app = EditorApp::new(params, editor_state, reader);
+    let app = EditorApp::new(params, editor_state, curve, reader);
     let settings = EguiNiceSettings::new()
         .with_tile("Spectral Mask")
         .with_resize_hint(
@@ -164,6 +166,7 @@ pub struct EditorApp {
     /// Keeps the parameters alive for as long as the pointers below are used.
     _params: Arc<dyn Params>,
     bindings: Vec<Binding>,
+    curve: ThresholdCurve,
     reader: AnalysisReader,
     model: Model,
     view: ViewState,
@@ -175,6 +178,7 @@ impl EditorApp {
     fn new(
         params: Arc<dyn Params>,
         editor_state: Arc<EditorState>,
+        curve: ThresholdCurve,
         reader: AnalysisReader,
     ) -> Self {
         let map = params.param_map();
@@ -204,6 +208,7 @@ impl EditorApp {
         Self {
             _params: params,
             bindings,
+            curve,
             reader,
             model: Model::new(),
             view: ViewState::new(),
@@ -260,6 +265,7 @@ impl NiceEguiApp for EditorApp {
         let mut access = HostParams {
             bindings: &self.bindings,
             gui,
+            curve: &self.curve,
         };
         let (view, model) = (&mut self.view, &self.model);
         ResizableWindow::new("spectral-mask-size")
@@ -279,6 +285,7 @@ impl NiceEguiApp for EditorApp {
 struct HostParams<'a> {
     bindings: &'a [Binding],
     gui: &'a GuiContext,
+    curve: &'a ThresholdCurve,
 }
 
 impl HostParams<'_> {
@@ -325,6 +332,14 @@ impl ParamAccess for HostParams<'_> {
             // SAFETY: as above.
             unsafe { self.gui.raw_end_set_parameter(binding.ptr) };
         }
+    }
+
+    fn curve(&self) -> Curve {
+        self.curve.get()
+    }
+
+    fn set_curve(&mut self, curve: Curve) {
+        self.curve.replace(curve);
     }
 }
 
@@ -386,7 +401,8 @@ mod tests {
     fn every_parameter_binds_and_reads_its_default() {
         let params = Arc::new(SpectralMaskParams::default());
         let (_publisher, reader) = crate::analysis::channel(4);
-        let app = EditorApp::new(params, EditorState::new(SIZE), reader);
+        let curve = params.threshold_curve.clone();
+        let app = EditorApp::new(params, EditorState::new(SIZE), curve, reader);
         assert_eq!(app.bindings.len(), settings::PARAMS.len());
         for spec in settings::PARAMS {
             assert_eq!(read(&app.bindings, spec.id), spec.default, "{}", spec.id);
@@ -397,13 +413,23 @@ mod tests {
     fn setting_through_the_host_reaches_the_parameters() {
         let params = Arc::new(SpectralMaskParams::default());
         let (_publisher, reader) = crate::analysis::channel(4);
-        let app = EditorApp::new(params, EditorState::new(SIZE), reader);
+        let curve = params.threshold_curve.clone();
+        let app = EditorApp::new(params.clone(), EditorState::new(SIZE), curve, reader);
         let host = Arc::new(FakeHost::default());
         let gui = GuiContext::new(host.clone());
         let mut access = HostParams {
             bindings: &app.bindings,
             gui: &gui,
+            curve: &app.curve,
         };
+        // The curve goes to the parameters' shared state, which the plugin saves.
+        let drawn = Curve::new(&[crate::mask::curve::Node {
+            hz: 4000.0,
+            db: 20.0,
+        }]);
+        access.set_curve(drawn);
+        assert_eq!(params.threshold_curve.get(), drawn);
+        assert_eq!(access.curve(), drawn);
         let cases = [
             ("threshold", -42.5),
             ("window_size", 512.0),

@@ -109,6 +109,7 @@ impl Library {
         let loaded = preset::from_json(&text, settings_of(params))
             .map_err(|error| format!("{}: {error}", entry.name))?;
         apply(&loaded.settings, params);
+        params.set_curve(loaded.curve);
         Ok(loaded.issues.join("; "))
     }
 
@@ -121,7 +122,8 @@ impl Library {
             .ok_or_else(|| "no config folder to save presets in".to_string())?;
         let stem = file_stem(name).ok_or_else(|| "give the preset a name".to_string())?;
         let path = dir.join(format!("{stem}.json"));
-        write_whole(&path, &preset::to_json(name.trim(), &settings_of(params)))
+        let json = preset::to_json(name.trim(), &settings_of(params), &params.curve());
+        write_whole(&path, &json)
             .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
         self.rescan();
         Ok(path)

@@ -1,6 +1,8 @@
 //! The current spectrum: input level, output level and the reduction between them, the
 //! noise floor and the threshold curve. Dragging vertically moves the threshold (one host
-//! gesture per drag); a double click resets it.
+//! gesture per drag); a double click resets it. The threshold curve's nodes sit on the
+//! threshold line: Ctrl-click adds one, dragging one moves it (frequency and dB), a
+//! right-click removes it.
 
 use egui::{
     epaint::Mesh, pos2, vec2, Align2, Color32, CursorIcon, Painter, Pos2, Rect, Sense, Shape,
@@ -10,9 +12,10 @@ use egui::{
 use super::model::Model;
 use super::spectrogram::{AXIS_WIDTH, FREQUENCY_LABELS};
 use super::{format_value, theme, ParamAccess};
+use crate::mask::curve::{Curve, Node, MAX_NODES};
 use crate::mask::tilt::offset_db;
 use crate::settings::{self, specs, ParamKind};
-use crate::viz::bands::{band_center_hz, hz_to_grid, BANDS};
+use crate::viz::bands::{band_center_hz, hz_to_grid, BANDS, HIGH_HZ, LOW_HZ};
 
 /// Level range of the plot, dBFS: a full-scale sine reads 0 dB; -120 dB is below the
 /// noise of 20-bit audio in a 2048-point bin.
@@ -34,11 +37,22 @@ struct Drag {
     floor_db: Option<[f32; BANDS]>,
 }
 
+/// A node drag in progress: which node, and where it was.
+struct NodeDrag {
+    index: usize,
+    start: Node,
+}
+
 /// The spectrum plot and its drag state.
 #[derive(Default)]
 pub struct SpectrumPlot {
     drag: Option<Drag>,
+    node_drag: Option<NodeDrag>,
 }
+
+/// Radius (points) of a drawn curve node, and how near the pointer must be to take it.
+const NODE_RADIUS: f32 = 4.5;
+const NODE_GRAB: f32 = 9.0;
 
 struct Geometry {
     plot: Rect,
@@ -60,6 +74,23 @@ impl Geometry {
 
     fn db_per_point(&self) -> f32 {
         (TOP_DB - BOTTOM_DB) / self.plot.height()
+    }
+
+    /// The frequency under `x`.
+    fn hz_at(&self, x: f32) -> f32 {
+        let t = ((x - self.plot.left()) / self.plot.width()).clamp(0.0, 1.0);
+        LOW_HZ * (HIGH_HZ / LOW_HZ).powf(t)
+    }
+
+    /// The level at height `y`.
+    fn db_at(&self, y: f32) -> f32 {
+        BOTTOM_DB + (self.plot.bottom() - y) * self.db_per_point()
+    }
+
+    /// Where `node` sits on the threshold line `line_db` (per band).
+    fn node_pos(&self, line_db: &[f32], node: &Node) -> Pos2 {
+        let x = self.x_of_hz(node.hz);
+        pos2(x, self.y_of_db(line_db[self.band_at(x)]))
     }
 
     /// The band under `x`.
@@ -99,13 +130,53 @@ impl SpectrumPlot {
             Some(floor)
         };
 
-        // Gesture: the whole drag is one automation move.
+        let curve = params.curve();
+        let tilt = params.get(specs::tilt_db.id);
+        let pointer = response.interact_pointer_pos().or(response.hover_pos());
+        let start_line = threshold_line(absolute, threshold_param, tilt, &curve, live_floor(model));
+        let node_at = |pos: Pos2| -> Option<usize> {
+            let line = start_line.as_ref()?;
+            curve
+                .nodes()
+                .iter()
+                .position(|node| geometry.node_pos(line, node).distance(pos) < NODE_GRAB)
+        };
+
+        // Gesture: the whole drag is one automation move; a drag that starts on a curve node
+        // moves the node instead.
         if response.drag_started() {
-            params.begin_gesture(THRESHOLD);
-            self.drag = Some(Drag {
-                start_value: threshold_param,
-                floor_db: live_floor(model),
-            });
+            let origin = ui.input(|i| i.pointer.press_origin()).or(pointer);
+            match origin.and_then(node_at) {
+                Some(index) => {
+                    self.node_drag = Some(NodeDrag {
+                        index,
+                        start: curve.nodes()[index],
+                    })
+                }
+                None => {
+                    params.begin_gesture(THRESHOLD);
+                    self.drag = Some(Drag {
+                        start_value: threshold_param,
+                        floor_db: live_floor(model),
+                    });
+                }
+            }
+        }
+        if let (Some(drag), true) = (&self.node_drag, response.dragged()) {
+            let delta = response.total_drag_delta().unwrap_or_default();
+            let mut nodes = curve.nodes().to_vec();
+            // Between its neighbours, so the node keeps its place (and index).
+            let low = drag
+                .index
+                .checked_sub(1)
+                .map_or(LOW_HZ, |i| nodes[i].hz * 1.01);
+            let high = nodes.get(drag.index + 1).map_or(HIGH_HZ, |n| n.hz / 1.01);
+            let hz = geometry.hz_at(geometry.x_of_hz(drag.start.hz) + delta.x);
+            nodes[drag.index] = Node {
+                hz: hz.clamp(low, high.max(low)),
+                db: drag.start.db - delta.y * geometry.db_per_point(),
+            };
+            params.set_curve(Curve::new(&nodes));
         }
         let mut threshold = threshold_param;
         if let (Some(drag), true) = (&self.drag, response.dragged()) {
@@ -121,7 +192,7 @@ impl SpectrumPlot {
                 params.set(THRESHOLD, threshold);
             }
         }
-        if response.drag_stopped() {
+        if response.drag_stopped() && self.drag.is_some() {
             params.end_gesture(THRESHOLD);
         }
         let floor = match &self.drag {
@@ -130,6 +201,7 @@ impl SpectrumPlot {
         };
         if !response.dragged() && !response.drag_started() {
             self.drag = None;
+            self.node_drag = None;
         }
         if response.double_clicked() {
             let default = settings::spec(THRESHOLD).map_or(0.0, |spec| spec.default);
@@ -138,19 +210,34 @@ impl SpectrumPlot {
             params.end_gesture(THRESHOLD);
             threshold = default;
         }
+        // Ctrl-click adds a node where the pointer is; a right-click removes one.
+        let command = ui.input(|i| i.modifiers.command);
+        if let (true, true, Some(pos), Some(line)) =
+            (response.clicked(), command, pointer, &start_line)
+        {
+            if curve.nodes().len() < MAX_NODES {
+                let hz = geometry.hz_at(pos.x);
+                let lift = geometry.db_at(pos.y) - line[geometry.band_at(pos.x)];
+                let mut nodes = curve.nodes().to_vec();
+                nodes.push(Node {
+                    hz,
+                    db: curve.offset_db(hz) + lift,
+                });
+                params.set_curve(Curve::new(&nodes));
+            }
+        }
+        if let Some(index) = pointer
+            .filter(|_| response.secondary_clicked())
+            .and_then(node_at)
+        {
+            let mut nodes = curve.nodes().to_vec();
+            nodes.remove(index);
+            params.set_curve(Curve::new(&nodes));
+        }
+        let curve = params.curve();
 
-        // The threshold curve in dBFS per band.
-        // Against a tracked floor or a print the published thresholds carry the tilt already.
-        let threshold_curve: Option<Vec<f32>> = if absolute {
-            let tilt = params.get(specs::tilt_db.id);
-            Some(
-                (0..BANDS)
-                    .map(|band| threshold + offset_db(tilt, band_center_hz(band)))
-                    .collect(),
-            )
-        } else {
-            floor.map(|floor| floor.iter().map(|f| f + threshold).collect())
-        };
+        // The threshold line in dBFS per band.
+        let threshold_curve = threshold_line(absolute, threshold, tilt, &curve, floor);
 
         let hovered_line = response.hover_pos().is_some_and(|pos| {
             threshold_curve.as_ref().is_some_and(|curve| {
@@ -186,8 +273,8 @@ impl SpectrumPlot {
                 Some(output),
                 Color32::from_rgba_unmultiplied(62, 102, 168, 110),
             );
-            clipped.add(curve(&geometry, level, Stroke::new(1.0, theme::INPUT)));
-            clipped.add(curve(&geometry, output, Stroke::new(1.5, theme::OUTPUT)));
+            clipped.add(polyline(&geometry, level, Stroke::new(1.0, theme::INPUT)));
+            clipped.add(polyline(&geometry, output, Stroke::new(1.5, theme::OUTPUT)));
         }
         if let Some(floor) = &floor {
             let points: Vec<Pos2> = (0..valid)
@@ -203,11 +290,20 @@ impl SpectrumPlot {
         let active = hovered_line || response.dragged();
         if let Some(curve_db) = &threshold_curve {
             let width = if active { 2.5 } else { 1.8 };
-            clipped.add(curve(
+            clipped.add(polyline(
                 &geometry,
                 &curve_db[..valid],
                 Stroke::new(width, theme::ACCENT),
             ));
+            for node in curve.nodes() {
+                let at = geometry.node_pos(curve_db, node);
+                clipped.circle(
+                    at,
+                    NODE_RADIUS,
+                    theme::PLOT_BACKGROUND,
+                    Stroke::new(2.0, theme::ACCENT),
+                );
+            }
             let right_db = curve_db[valid.saturating_sub(1).min(BANDS - 1)];
             threshold_tag(&painter, &geometry, right_db, threshold, active);
         } else {
@@ -228,8 +324,32 @@ impl SpectrumPlot {
             egui::StrokeKind::Outside,
         );
         response.on_hover_text_at_pointer(
-            "Drag up or down to move the threshold (Shift: fine). Double-click: default.",
+            "Drag up or down to move the threshold (Shift: fine). Double-click: default. \
+             Ctrl-click: add a curve node; drag a node to move it, right-click to remove it.",
         );
+    }
+}
+
+/// The threshold line in dBFS per band: the threshold with the tilt and curve against full
+/// scale, or over the floor, whose published thresholds carry tilt and curve already.
+fn threshold_line(
+    absolute: bool,
+    threshold: f32,
+    tilt: f32,
+    curve: &Curve,
+    floor: Option<[f32; BANDS]>,
+) -> Option<Vec<f32>> {
+    if absolute {
+        Some(
+            (0..BANDS)
+                .map(|band| {
+                    let hz = band_center_hz(band);
+                    threshold + offset_db(tilt, hz) + curve.offset_db(hz)
+                })
+                .collect(),
+        )
+    } else {
+        floor.map(|floor| floor.iter().map(|f| f + threshold).collect())
     }
 }
 
@@ -240,7 +360,7 @@ fn clamp_threshold(value: f32) -> f32 {
     }
 }
 
-fn curve(geometry: &Geometry, values_db: &[f32], stroke: Stroke) -> Shape {
+fn polyline(geometry: &Geometry, values_db: &[f32], stroke: Stroke) -> Shape {
     let points: Vec<Pos2> = values_db
         .iter()
         .enumerate()

@@ -3,6 +3,7 @@
 //! mix. Knows nothing of plugins; allocates only in [`Masker::new`].
 
 pub mod alias;
+pub mod curve;
 pub mod gain;
 pub mod kernel;
 pub mod noise_floor;
@@ -12,6 +13,7 @@ pub mod tilt;
 use crate::config::MAX_TRANSFORM_SIZE;
 use crate::settings::{Mode, Reference, Settings};
 use crate::stft::{Frame, StftConfig};
+use curve::Curve;
 use gain::{db_to_gain, full_scale_power, power_to_db, smoothing_coefficient, Estimator, Gate};
 use kernel::Kernel;
 use noise_floor::{NoiseTracker, PrintLearner, PRINT_POINTS, SILENCE_DB};
@@ -146,6 +148,8 @@ pub struct Masker {
     print_bins_for: Option<StftConfig>,
     kernel: Kernel,
     tilt: Tilt,
+    /// The threshold curve the user drew (none: flat).
+    curve: Curve,
     geometry: Option<StftConfig>,
     scratch: Vec<f32>,
     sample_rate: f32,
@@ -169,6 +173,7 @@ impl Masker {
             print_bins_for: None,
             kernel: Kernel::new(),
             tilt: Tilt::new(),
+            curve: Curve::default(),
             geometry: None,
             scratch: vec![0.0; MAX_BINS],
             sample_rate,
@@ -204,6 +209,16 @@ impl Masker {
             self.print.copy_from_slice(density);
         }
         self.print_bins_for = None;
+    }
+
+    /// The threshold curve in use.
+    pub fn curve(&self) -> &Curve {
+        &self.curve
+    }
+
+    /// Takes a new threshold curve; from the next frame on. Never allocates.
+    pub fn set_curve(&mut self, curve: Curve) {
+        self.curve = curve;
     }
 
     /// True once after a learning pass has finished, so the owner can save the new print.
@@ -313,7 +328,7 @@ impl Masker {
             }
             let tilt = self
                 .tilt
-                .factors(settings.tilt_db, config, self.sample_rate);
+                .factors(settings.tilt_db, &self.curve, config, self.sample_rate);
             for (threshold, factor) in thresholds.iter_mut().zip(tilt) {
                 // Never zero, even at -140 dB below a silent reference: the gain rules divide.
                 *threshold =

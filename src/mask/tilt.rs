@@ -1,7 +1,8 @@
-//! The threshold's slope across frequency: `tilt` dB per octave about 1 kHz. Noise is
-//! rarely flat (hiss rises, rumble falls), and a threshold that follows it cuts the noisy
-//! band harder without shutting the rest.
+//! The threshold's shape across frequency: `tilt` dB per octave about 1 kHz, plus the curve
+//! the user draws (`curve`). Noise is rarely flat (hiss rises, rumble falls), and a
+//! threshold that follows it cuts the noisy band harder without shutting the rest.
 
+use super::curve::Curve;
 use super::MAX_BINS;
 use crate::stft::StftConfig;
 
@@ -15,12 +16,12 @@ pub fn offset_db(db_per_octave: f32, hz: f32) -> f32 {
     db_per_octave * (hz.max(LOWEST_HZ) / PIVOT_HZ).log2()
 }
 
-/// Per-bin threshold factors for one tilt and geometry, recomputed only when either changes:
-/// a power per bin is too dear to pay every frame, except while the tilt itself is being
-/// automated.
+/// Per-bin threshold factors for one tilt, curve and geometry, recomputed only when one
+/// changes: a power per bin is too dear to pay every frame, except while the tilt itself is
+/// being automated.
 pub struct Tilt {
     factors: Vec<f32>,
-    prepared_for: Option<(f32, StftConfig, f32)>,
+    prepared_for: Option<(f32, Curve, StftConfig, f32)>,
 }
 
 impl Tilt {
@@ -31,19 +32,27 @@ impl Tilt {
         }
     }
 
-    /// The power factor of each of `config`'s bins for `db_per_octave` (all ones when flat).
-    pub fn factors(&mut self, db_per_octave: f32, config: StftConfig, sample_rate: f32) -> &[f32] {
+    /// The power factor of each of `config`'s bins for `db_per_octave` and `curve` (all ones
+    /// when both are flat).
+    pub fn factors(
+        &mut self,
+        db_per_octave: f32,
+        curve: &Curve,
+        config: StftConfig,
+        sample_rate: f32,
+    ) -> &[f32] {
         let db_per_octave = if db_per_octave.is_finite() {
             db_per_octave
         } else {
             0.0
         };
         let bins = config.num_bins();
-        let key = (db_per_octave, config, sample_rate);
+        let key = (db_per_octave, *curve, config, sample_rate);
         if self.prepared_for != Some(key) {
             let bin_hz = sample_rate / config.transform_size() as f32;
             for (bin, factor) in self.factors[..bins].iter_mut().enumerate() {
-                *factor = 10f32.powf(offset_db(db_per_octave, bin as f32 * bin_hz) / 10.0);
+                let hz = bin as f32 * bin_hz;
+                *factor = 10f32.powf((offset_db(db_per_octave, hz) + curve.offset_db(hz)) / 10.0);
             }
             self.prepared_for = Some(key);
         }
@@ -67,7 +76,9 @@ mod tests {
         let mut tilt = Tilt::new();
         let config = StftConfig::new(1024, 1, WindowKind::Hann).unwrap();
         // 48 kHz over 1024: 46.875 Hz per bin; bins 32 / 64 / 16 are 1.5 / 3 / 0.75 kHz.
-        let factors = tilt.factors(6.0, config, 48_000.0).to_vec();
+        let factors = tilt
+            .factors(6.0, &Curve::default(), config, 48_000.0)
+            .to_vec();
         let db = |bin: usize| 10.0 * factors[bin].log10();
         let octaves = |hz: f32| (hz / 1000.0).log2();
         for bin in [16, 32, 64, 400] {
@@ -77,7 +88,7 @@ mod tests {
         // DC reads as 20 Hz: 5.6 octaves below the pivot, not infinitely far.
         assert!((db(0) - 6.0 * octaves(20.0)).abs() < 1e-3);
         assert!(tilt
-            .factors(0.0, config, 48_000.0)
+            .factors(0.0, &Curve::default(), config, 48_000.0)
             .iter()
             .all(|&f| f == 1.0));
         assert!((offset_db(6.0, 4000.0) - 12.0).abs() < 1e-4);

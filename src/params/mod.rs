@@ -1,6 +1,7 @@
 //! The plugin's parameters, built from the one table in [`crate::settings`] so that ids,
 //! names, ranges and defaults are typed once, plus the state that is saved with them: the
-//! learned noise print ([`noise_print`]) and the editor's window ([`editor_state`]).
+//! learned noise print ([`noise_print`]), the threshold curve ([`threshold_curve`]) and the
+//! editor's window ([`editor_state`]).
 //!
 //! Parameters are read once per (sub-)block and turned into [`Settings`] by
 //! [`SpectralMaskParams::settings`]; the processor applies them from the next frame. There are no
@@ -11,6 +12,7 @@
 
 pub mod editor_state;
 pub mod noise_print;
+pub mod threshold_curve;
 
 use std::sync::Arc;
 
@@ -18,6 +20,7 @@ use nice_plug::prelude::*;
 
 pub use editor_state::{EditorSize, EditorState};
 pub use noise_print::{NoisePrint, PrintPublisher};
+pub use threshold_curve::ThresholdCurve;
 
 use crate::choice::Choice;
 use crate::settings::{
@@ -205,6 +208,10 @@ macro_rules! plugin_params {
             #[persist = "noise-print"]
             pub noise_print: NoisePrint,
 
+            /// The threshold curve the user drew, saved with the plugin's state.
+            #[persist = "threshold-curve"]
+            pub threshold_curve: ThresholdCurve,
+
             /// The editor's window: nice-plug-egui's state and the window size saved with the
             /// plugin's state (the editor keeps the two in step).
             #[persist = "editor-size"]
@@ -216,6 +223,7 @@ macro_rules! plugin_params {
                 Self {
                     $( $field: <$ty as HostParam>::build(&specs::$field), )*
                     noise_print: NoisePrint::new(),
+                    threshold_curve: ThresholdCurve::default(),
                     editor_state: EditorState::new(EditorSize::DEFAULT),
                 }
             }
@@ -424,5 +432,36 @@ mod tests {
         assert_eq!(restored.editor_state.take_loaded_size(), Some(resized));
         assert_eq!(restored.editor_state.take_loaded_size(), None);
         assert_eq!(restored.serialize_fields(), fields);
+    }
+
+    #[test]
+    fn the_threshold_curve_round_trips_through_the_saved_state() {
+        use crate::mask::curve::{Curve, Node};
+        let params = SpectralMaskParams::default();
+        let curve = Curve::new(&[
+            Node {
+                hz: 3500.0,
+                db: 0.0,
+            },
+            Node {
+                hz: 4000.0,
+                db: 20.0,
+            },
+        ]);
+        params.threshold_curve.replace(curve);
+        let fields = params.serialize_fields();
+        assert_eq!(
+            fields.get("threshold-curve").map(String::as_str),
+            Some(r#"[{"hz":3500.0,"db":0.0},{"hz":4000.0,"db":20.0}]"#)
+        );
+        let restored = SpectralMaskParams::default();
+        restored.deserialize_fields(&fields);
+        assert_eq!(restored.threshold_curve.get(), curve);
+        // The audio thread takes the loaded curve.
+        let mut installed = None;
+        restored
+            .threshold_curve
+            .try_install_changed(|loaded| installed = Some(loaded));
+        assert_eq!(installed, Some(curve));
     }
 }

@@ -664,3 +664,66 @@ fn hand_built_settings_outside_the_table_are_brought_into_range() {
     processor.process(&mut [&mut block]);
     assert_eq!(processor.latency_samples(), config.latency_samples());
 }
+
+#[test]
+fn a_curve_20_db_up_above_4_khz_cuts_there_only_and_survives_a_window_change() {
+    use crate::mask::curve::{Curve, Node};
+    let second = RATE as usize;
+    let input: Vec<f32> = noise(8 * second, 44).iter().map(|x| x * 0.25).collect();
+    let settings = Settings {
+        mode: Mode::Binary,
+        reference: Reference::Adaptive,
+        // 10 dB under the noise: it passes, except where the curve lifts the threshold 20 dB.
+        threshold_db: -10.0,
+        ..Settings::default()
+    };
+    let curve = Curve::new(&[
+        Node {
+            hz: 3500.0,
+            db: 0.0,
+        },
+        Node {
+            hz: 4000.0,
+            db: 20.0,
+        },
+    ]);
+    let smaller = Settings {
+        window_size: 512,
+        ..settings
+    };
+    // 4 s at N = 2048, then N = 512 mid-stream, as a host that does not re-activate.
+    let mut processor = Processor::new(1, RATE, settings);
+    processor.masker_mut().set_curve(curve);
+    let mut output = input.clone();
+    output.resize(input.len() + 4096, 0.0);
+    for (index, block) in output.chunks_mut(512).enumerate() {
+        if index * 512 == 4 * second {
+            processor.set_settings(&smaller);
+        }
+        processor.process(&mut [block]);
+    }
+    let latencies = [
+        Processor::new(1, RATE, settings).latency_samples(),
+        Processor::new(1, RATE, smaller).latency_samples(),
+    ];
+    // 1 kHz bands over 2..4 s (N = 2048) and 6..8 s (N = 512).
+    for (span, latency) in [
+        (2 * second..4 * second, latencies[0]),
+        (6 * second..8 * second, latencies[1]),
+    ] {
+        let before = band_levels_db(&input[span.clone()], 24);
+        let after = band_levels_db(&output[span.start + latency..span.end + latency], 24);
+        let cuts: Vec<f32> = before.iter().zip(&after).map(|(b, a)| b - a).collect();
+        for (band, cut) in cuts.iter().enumerate() {
+            if band < 3 {
+                assert!(*cut < 1.0, "{span:?}: {band} kHz band cut {cut:.1} dB");
+            } else if band >= 5 {
+                assert!(
+                    *cut > 20.0,
+                    "{span:?}: {band} kHz band cut only {cut:.1} dB"
+                );
+            }
+        }
+    }
+    assert_eq!(processor.masker().curve(), &curve);
+}
