@@ -1,6 +1,6 @@
 //! Audio files for the command line, whatever their format: [`read`] takes WAV (hound, with
 //! messages that name an unsupported WAV format) and FLAC, AIFF, OGG Vorbis and MP3
-//! (symphonia); [`write`] writes WAV or FLAC at a chosen depth.
+//! (symphonia); [`OutputFormat::write`] writes WAV or FLAC at a chosen depth.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
