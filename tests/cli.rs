@@ -1246,6 +1246,15 @@ fn every_factory_preset_renders_the_demo_clip() {
     }
 }
 
+/// What the editor test below changes before saving a preset.
+const EDITED: [&str; 5] = [
+    "threshold=3.5",
+    "floor=-42",
+    "window_size=1024",
+    "tilt=2",
+    "mode=wiener",
+];
+
 #[test]
 fn a_preset_saved_in_the_editor_renders_in_the_cli_bit_for_bit() {
     use spectral_mask::editor::presets::Library;
@@ -1255,13 +1264,7 @@ fn a_preset_saved_in_the_editor_renders_in_the_cli_bit_for_bit() {
     let (dir, _) = dir_with_input();
     let mut library = Library::with_user_dir(Some(dir.path().join("presets")));
     let mut edited = Settings::default();
-    for assignment in [
-        "threshold=3.5",
-        "floor=-42",
-        "window_size=1024",
-        "tilt=2",
-        "mode=wiener",
-    ] {
+    for assignment in EDITED {
         edited.apply_assignment(assignment).unwrap();
     }
     let file = library
@@ -1275,13 +1278,7 @@ fn a_preset_saved_in_the_editor_renders_in_the_cli_bit_for_bit() {
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let mut args = vec!["render", "in.wav", "set.wav"];
-    for assignment in [
-        "threshold=3.5",
-        "floor=-42",
-        "window_size=1024",
-        "tilt=2",
-        "mode=wiener",
-    ] {
+    for assignment in EDITED {
         args.extend(["--set", assignment]);
     }
     let output = run(dir.path(), &args);

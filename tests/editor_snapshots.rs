@@ -11,7 +11,7 @@ use egui_kittest::{Harness, SnapshotOptions};
 use spectral_mask::analysis;
 use spectral_mask::editor::presets::Library;
 use spectral_mask::editor::{self, Model, ParamEvent, SettingsAccess, SpectrogramMode, ViewState};
-use spectral_mask::mask::curve::{Curve, Node};
+use spectral_mask::mask::curve::Curve;
 use spectral_mask::processor::Processor;
 use spectral_mask::settings::{Reference, Settings};
 
@@ -213,16 +213,7 @@ fn a_curve_node_is_drawn_on_the_threshold_line_and_drags_in_frequency_and_level(
         threshold_db: -60.0,
         ..Settings::default()
     };
-    let curve = Curve::new(&[
-        Node {
-            hz: 1000.0,
-            db: 0.0,
-        },
-        Node {
-            hz: 4000.0,
-            db: 20.0,
-        },
-    ]);
+    let curve = Curve::from_pairs(&[(1000.0, 0.0), (4000.0, 20.0)]);
     let mut params = SettingsAccess::new(settings);
     params.curve = curve;
     let mut harness = harness(Editor {

@@ -49,6 +49,16 @@ impl Curve {
         curve
     }
 
+    /// A curve through `(hz, db)` pairs, as [`Self::new`] takes nodes.
+    pub fn from_pairs(pairs: &[(f32, f32)]) -> Self {
+        let mut nodes = [Node::default(); MAX_NODES];
+        let len = pairs.len().min(MAX_NODES);
+        for (node, &(hz, db)) in nodes.iter_mut().zip(pairs) {
+            *node = Node { hz, db };
+        }
+        Self::new(&nodes[..len])
+    }
+
     pub fn nodes(&self) -> &[Node] {
         &self.nodes[..self.len]
     }
@@ -93,7 +103,7 @@ mod tests {
 
     #[test]
     fn the_offset_is_linear_in_log_frequency_and_flat_outside() {
-        let curve = Curve::new(&[node(4000.0, 20.0), node(1000.0, 0.0)]);
+        let curve = Curve::from_pairs(&[(4000.0, 20.0), (1000.0, 0.0)]);
         assert_eq!(curve.nodes()[0].hz, 1000.0);
         assert_eq!(curve.offset_db(100.0), 0.0);
         assert!((curve.offset_db(2000.0) - 10.0).abs() < 1e-4);

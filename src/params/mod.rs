@@ -436,18 +436,9 @@ mod tests {
 
     #[test]
     fn the_threshold_curve_round_trips_through_the_saved_state() {
-        use crate::mask::curve::{Curve, Node};
+        use crate::mask::curve::Curve;
         let params = SpectralMaskParams::default();
-        let curve = Curve::new(&[
-            Node {
-                hz: 3500.0,
-                db: 0.0,
-            },
-            Node {
-                hz: 4000.0,
-                db: 20.0,
-            },
-        ]);
+        let curve = Curve::from_pairs(&[(3500.0, 0.0), (4000.0, 20.0)]);
         params.threshold_curve.replace(curve);
         let fields = params.serialize_fields();
         assert_eq!(

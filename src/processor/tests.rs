@@ -667,7 +667,7 @@ fn hand_built_settings_outside_the_table_are_brought_into_range() {
 
 #[test]
 fn a_curve_20_db_up_above_4_khz_cuts_there_only_and_survives_a_window_change() {
-    use crate::mask::curve::{Curve, Node};
+    use crate::mask::curve::Curve;
     let second = RATE as usize;
     let input: Vec<f32> = noise(8 * second, 44).iter().map(|x| x * 0.25).collect();
     let settings = Settings {
@@ -677,16 +677,7 @@ fn a_curve_20_db_up_above_4_khz_cuts_there_only_and_survives_a_window_change() {
         threshold_db: -10.0,
         ..Settings::default()
     };
-    let curve = Curve::new(&[
-        Node {
-            hz: 3500.0,
-            db: 0.0,
-        },
-        Node {
-            hz: 4000.0,
-            db: 20.0,
-        },
-    ]);
+    let curve = Curve::from_pairs(&[(3500.0, 0.0), (4000.0, 20.0)]);
     let smaller = Settings {
         window_size: 512,
         ..settings
