@@ -23,10 +23,10 @@ use tilt::Tilt;
 const MAX_BINS: usize = MAX_TRANSFORM_SIZE / 2 + 1;
 
 /// Time constant of the decision-directed a priori SNR, kept in seconds for every window
-/// size: a weight of 0.959 per frame at a hop of 10.7 ms (N = 2048 at 48 kHz), between
+/// size: a weight of 0.958 per frame at a hop of 10.7 ms (N = 2048 at 48 kHz), between
 /// Ephraim & Malah's 0.98 and Cohen's 0.92 per 8 ms. Measured on the tuning voices
 /// (`scripts/eval_denoise.py --voices tune`, at 0/5/10/20 dB SNR) against 0.53 s (0.98): dSI-SDR
-/// +0.6..1.0 dB, dPESQ +0.03..0.11, log kurtosis ratio 0.19 against 0.27, noise removed in
+/// +0.7..1.0 dB, dPESQ +0.03..0.11, log kurtosis ratio 0.19 against 0.27, noise removed in
 /// pauses unchanged (30 dB); 0.18 s adds musical noise (ratio 1.31), 1 s loses speech.
 const PRIOR_SNR_SMOOTHING_S: f32 = 0.25;
 
