@@ -40,6 +40,29 @@ fn alloc_checked_plugin() -> (Plugin, Option<tempfile::TempDir>) {
     (Plugin::instantiate(&entry), None)
 }
 
+/// `state` (nice-plug's CLAP state: a little-endian u64 length, then JSON) with a random
+/// threshold curve of 0 to 8 nodes in it, so a state load hands the audio thread a new curve
+/// (and new per-bin threshold factors).
+fn with_curve(state: &[u8], rng: &mut StdRng) -> Vec<u8> {
+    let json = state.get(8..).expect("a length, then the state");
+    let mut state: serde_json::Value = serde_json::from_slice(json).expect("the state is JSON");
+    // Sorted by frequency, as the plugin keeps them, so a save gives back the same text.
+    let mut nodes: Vec<(f32, f32)> = (0..rng.gen_range(0..=8))
+        .map(|_| (rng.gen_range(20.0..24_000.0), rng.gen_range(-40.0..40.0)))
+        .collect();
+    nodes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let nodes: Vec<String> = nodes
+        .iter()
+        .map(|(hz, db)| format!("{{\"hz\":{hz},\"db\":{db}}}"))
+        .collect();
+    state["fields"]["threshold-curve"] =
+        serde_json::Value::String(format!("[{}]", nodes.join(",")));
+    let json = serde_json::to_vec(&state).expect("JSON");
+    let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
+    bytes.extend(json);
+    bytes
+}
+
 /// A random value for parameter `spec` as a person types it.
 fn random_text(rng: &mut StdRng, spec: &spectral_mask::settings::ParamSpec) -> String {
     match spec.kind {
@@ -174,11 +197,21 @@ fn random_automation_blocks_and_bad_input_never_allocate_and_stay_finite() {
             plugin.restart();
         }
         match segment % 10 {
-            3 => saved_state = Some(plugin.save_state()),
+            3 => saved_state = Some(with_curve(&plugin.save_state(), &mut rng)),
             7 => {
                 if let Some(state) = &saved_state {
-                    // Loading while active: the print reaches the audio thread without a lock.
+                    // Loading while active: the print and the threshold curve reach the audio
+                    // thread without a lock.
                     assert!(plugin.load_state(state));
+                    let curve = |state: &[u8]| -> serde_json::Value {
+                        let json: serde_json::Value = serde_json::from_slice(&state[8..]).unwrap();
+                        json["fields"]["threshold-curve"].clone()
+                    };
+                    assert_eq!(
+                        curve(&plugin.save_state()),
+                        curve(state),
+                        "the curve loaded"
+                    );
                 }
             }
             _ => {}
