@@ -198,7 +198,8 @@ impl Processor {
     /// Runs `range` of `channels`, then `silence` samples of zeros, through the processor in
     /// large blocks: the one offline loop that rendering, spectrograms and print learning
     /// share. `observe`, if given, sees every frame (with levels in dB); `progress` gets the
-    /// fraction done. Returns what came out, not yet aligned: its first
+    /// fraction done after every block and may answer `ControlFlow::Break(())` to stop, which
+    /// returns `None`. Returns what came out, not yet aligned: its first
     /// [`Self::latency_samples`] are the processor's delay. Allocates.
     pub fn run_offline(
         &mut self,
@@ -206,8 +207,8 @@ impl Processor {
         range: std::ops::Range<usize>,
         silence: usize,
         mut observe: Option<Observer>,
-        progress: &mut dyn FnMut(f32),
-    ) -> Vec<Vec<f32>> {
+        progress: &mut dyn FnMut(f32) -> ControlFlow<()>,
+    ) -> Option<Vec<Vec<f32>>> {
         let total = range.len() + silence;
         let mut output: Vec<Vec<f32>> = channels
             .iter()
@@ -231,9 +232,11 @@ impl Processor {
                 None => self.process(&mut slices),
             }
             pos = end;
-            progress(pos as f32 / total.max(1) as f32);
+            if progress(pos as f32 / total.max(1) as f32).is_break() {
+                return None;
+            }
         }
-        output
+        Some(output)
     }
 }
 
@@ -253,45 +256,18 @@ pub fn render(
     .unwrap_or_default()
 }
 
-/// Seconds of audio between two calls of a render's `progress`, and so the longest a
-/// render runs on after it is asked to stop.
-const RENDER_PIECE_S: f32 = 1.0;
-
 /// [`render`] through a processor prepared by the caller (a noise print or a threshold
 /// curve installed before the first sample, so they apply from the start of the file), with
-/// a way to stop: `progress` gets the fraction done about every second of audio and may
-/// answer `ControlFlow::Break(())`, which ends the render with `None`.
+/// a way to stop: `progress` gets the fraction done after every block and may answer
+/// `ControlFlow::Break(())`, which ends the render with `None`.
 pub fn render_prepared(
     mut processor: Processor,
     channels: &[Vec<f32>],
     mut progress: impl FnMut(f32) -> ControlFlow<()>,
 ) -> Option<Vec<Vec<f32>>> {
-    let sample_rate = processor.sample_rate();
     let latency = processor.latency_samples();
     let len = channels.first().map_or(0, Vec::len);
-    let piece = ((sample_rate * RENDER_PIECE_S) as usize).max(1);
-    let mut output: Vec<Vec<f32>> = channels
-        .iter()
-        .map(|_| Vec::with_capacity(len + latency))
-        .collect();
-    let mut start = 0;
-    loop {
-        if progress(start as f32 / len.max(1) as f32).is_break() {
-            return None;
-        }
-        let end = (start + piece).min(len);
-        // The tail that flushes the latency comes with the last piece.
-        let silence = if end == len { latency } else { 0 };
-        let part = processor.run_offline(channels, start..end, silence, None, &mut |_| {});
-        for (output, part) in output.iter_mut().zip(part) {
-            output.extend_from_slice(&part);
-        }
-        if end == len {
-            break;
-        }
-        start = end;
-    }
-    let _ = progress(1.0);
+    let mut output = processor.run_offline(channels, 0..len, latency, None, &mut progress)?;
     for buffer in &mut output {
         buffer.drain(..latency);
     }

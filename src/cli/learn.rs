@@ -8,6 +8,7 @@
 //! in the processor that renders the whole file.
 
 use std::fmt;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use spectral_mask::processor::Processor;
@@ -176,7 +177,7 @@ fn learn_span(
     let mut processor = Processor::new(source.channels.len(), rate as f32, learn_settings);
     let config = processor.config();
     let warm_end = (start + config.window_size).min(end);
-    let mut no_progress = |_| {};
+    let mut no_progress = |_| ControlFlow::Continue(());
     processor.run_offline(&source.channels, start..warm_end, 0, None, &mut no_progress);
     learn_settings.learn = true;
     processor.set_settings(&learn_settings);

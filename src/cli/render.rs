@@ -1,6 +1,6 @@
 //! `render IN OUT` and the work of one file that a batch (`render IN... -o DIR`, see
 //! [`super::batch`]) repeats: read, learn, render aligned with the input, write through a
-//! temporary file. Ctrl-C stops a render within about a second of audio and leaves no
+//! temporary file. Ctrl-C stops a render within a block (8192 samples) and leaves no
 //! temporary behind.
 
 use std::ops::ControlFlow;

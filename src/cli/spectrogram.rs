@@ -8,6 +8,7 @@
 //! scale is fixed (dBFS) so pictures of different files compare.
 
 use std::io::{self, BufWriter};
+use std::ops::ControlFlow;
 use std::time::Instant;
 
 use spectral_mask::processor::{stft_config, FrameView};
@@ -214,7 +215,10 @@ fn analyse(
         0..len,
         half_window,
         Some(&mut observe),
-        &mut progress,
+        &mut |fraction| {
+            progress(fraction);
+            ControlFlow::Continue(())
+        },
     );
     for column in 0..width {
         let count = picture.frames_in_column[column].max(1) as f32;
