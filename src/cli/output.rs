@@ -69,7 +69,9 @@ pub struct PartialFile {
 }
 
 impl PartialFile {
-    /// Creates `.NAME.partial-PID` next to `target` and opens it for writing.
+    /// Creates `.NAME.partial` next to `target` and opens it for writing. The name has no
+    /// process id, so a temporary that a killed run left (a second Ctrl-C ends the process
+    /// at once) is found and replaced by the next run instead of lying there for good.
     pub fn create(target: &Path) -> Result<(Self, File), CliError> {
         let name = target.file_name().ok_or_else(|| {
             CliError::write(
@@ -79,11 +81,11 @@ impl PartialFile {
         })?;
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(name);
-        temp_name.push(format!(".partial-{}", std::process::id()));
+        temp_name.push(".partial");
         let temp = parent_dir(target).join(temp_name);
         let open = || OpenOptions::new().write(true).create_new(true).open(&temp);
         let file = match open() {
-            // Left by an earlier process that had our id and was killed: it is ours to drop.
+            // Left by an earlier run that was killed: it is ours to drop.
             Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
                 fs::remove_file(&temp).and_then(|()| open())
             }
