@@ -132,7 +132,7 @@ impl Library {
 
 /// The preset row's state: the library, the name being typed for a save, and the last
 /// preset loaded or message shown.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Menu {
     library: Library,
     /// `Some` while the user types a name to save under.
@@ -147,7 +147,9 @@ impl Menu {
     pub fn new(library: Library) -> Self {
         Self {
             library,
-            ..Self::default()
+            naming: None,
+            current: None,
+            message: None,
         }
     }
 }

@@ -46,7 +46,13 @@ impl Default for ViewState {
 }
 
 impl ViewState {
+    /// With the factory presets and the user's from the config folder.
     pub fn new() -> Self {
+        Self::with_presets(Library::new())
+    }
+
+    /// With the presets of `library` (tests use a folder of their own).
+    pub fn with_presets(library: Library) -> Self {
         Self {
             mode: SpectrogramMode::Input,
             overlay: true,
@@ -56,15 +62,7 @@ impl ViewState {
             spectrum: SpectrumPlot::default(),
             themed: false,
             legend_drag_start: None,
-            presets: Menu::new(Library::new()),
-        }
-    }
-
-    /// With the user presets of `library` (tests use a folder of their own).
-    pub fn with_presets(library: Library) -> Self {
-        Self {
             presets: Menu::new(library),
-            ..Self::new()
         }
     }
 

@@ -73,23 +73,15 @@ impl Curve {
         let (Some(first), Some(last)) = (nodes.first(), nodes.last()) else {
             return 0.0;
         };
-        let hz = hz.max(MIN_HZ);
         if hz <= first.hz {
             return first.db;
         }
-        if hz >= last.hz {
-            return last.db;
+        // Between the first node with a higher frequency and the one before it; nodes are
+        // sorted, so past the last one the offset is the last node's.
+        match nodes.windows(2).find(|pair| hz < pair[1].hz) {
+            Some(&[a, b]) => a.db + (b.db - a.db) * (hz / a.hz).log2() / (b.hz / a.hz).log2(),
+            _ => last.db,
         }
-        let upper = nodes
-            .iter()
-            .position(|node| node.hz > hz)
-            .unwrap_or(nodes.len() - 1);
-        let (a, b) = (nodes[upper - 1], nodes[upper]);
-        let span = (b.hz / a.hz).log2();
-        if span <= 0.0 {
-            return b.db;
-        }
-        a.db + (b.db - a.db) * (hz / a.hz).log2() / span
     }
 }
 
