@@ -143,9 +143,7 @@ pub fn slider(
         params.end_gesture(id);
     }
     if response.double_clicked() {
-        params.begin_gesture(id);
-        params.set(id, default_of(id));
-        params.end_gesture(id);
+        params.set_in_one_gesture(id, default_of(id));
     }
     let value = params.get(id);
 
@@ -226,9 +224,7 @@ pub fn segmented(
             Some(ParamKind::PowerOfTwo { min, .. }) => (min << index) as f32,
             _ => index as f32,
         };
-        params.begin_gesture(id);
-        params.set(id, new_value);
-        params.end_gesture(id);
+        params.set_in_one_gesture(id, new_value);
     }
 }
 
@@ -315,9 +311,7 @@ fn dropdown(ui: &mut Ui, params: &mut impl ParamAccess, spec: &'static ParamSpec
         .response
         .on_hover_text(help_of(id));
     if chosen != value {
-        params.begin_gesture(id);
-        params.set(id, chosen as f32);
-        params.end_gesture(id);
+        params.set_in_one_gesture(id, chosen as f32);
     }
 }
 
@@ -337,9 +331,7 @@ pub fn toggle(
     let mut on_now = on;
     if response.clicked() {
         on_now = !on;
-        params.begin_gesture(id);
-        params.set(id, if on_now { 1.0 } else { 0.0 });
-        params.end_gesture(id);
+        params.set_in_one_gesture(id, if on_now { 1.0 } else { 0.0 });
     }
     let painter = ui.painter();
     let (fill, edge, text) = pill_colors(on_now, response.hovered(), on_color);

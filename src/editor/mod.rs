@@ -39,6 +39,14 @@ pub trait ParamAccess {
     fn begin_gesture(&mut self, id: &str);
     fn set(&mut self, id: &str, value: f32);
     fn end_gesture(&mut self, id: &str);
+
+    /// Sets `id` as one gesture of its own: a click, a reset, a preset's value.
+    fn set_in_one_gesture(&mut self, id: &str, value: f32) {
+        self.begin_gesture(id);
+        self.set(id, value);
+        self.end_gesture(id);
+    }
+
     /// The threshold curve (not a host parameter: it is saved with the plugin's state).
     fn curve(&self) -> Curve;
     fn set_curve(&mut self, curve: Curve);

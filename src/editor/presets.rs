@@ -232,9 +232,7 @@ fn apply(settings: &Settings, params: &mut impl ParamAccess) {
             continue;
         };
         if params.get(spec.id) != value {
-            params.begin_gesture(spec.id);
-            params.set(spec.id, value);
-            params.end_gesture(spec.id);
+            params.set_in_one_gesture(spec.id, value);
         }
     }
 }

@@ -205,9 +205,7 @@ impl SpectrumPlot {
         }
         if response.double_clicked() {
             let default = settings::spec(THRESHOLD).map_or(0.0, |spec| spec.default);
-            params.begin_gesture(THRESHOLD);
-            params.set(THRESHOLD, default);
-            params.end_gesture(THRESHOLD);
+            params.set_in_one_gesture(THRESHOLD, default);
             threshold = default;
         }
         // Ctrl-click adds a node where the pointer is; a right-click removes one.
