@@ -15,7 +15,7 @@ use super::{format_value, theme, ParamAccess};
 use crate::mask::curve::{Curve, Node, MAX_NODES};
 use crate::mask::tilt::offset_db;
 use crate::settings::{self, specs, ParamKind};
-use crate::viz::bands::{band_center_hz, hz_to_grid, BANDS, HIGH_HZ, LOW_HZ};
+use crate::viz::bands::{band_center_hz, grid_to_hz, hz_to_grid, BANDS, HIGH_HZ, LOW_HZ};
 
 /// Level range of the plot, dBFS: a full-scale sine reads 0 dB; -120 dB is below the
 /// noise of 20-bit audio in a 2048-point bin.
@@ -78,8 +78,7 @@ impl Geometry {
 
     /// The frequency under `x`.
     fn hz_at(&self, x: f32) -> f32 {
-        let t = ((x - self.plot.left()) / self.plot.width()).clamp(0.0, 1.0);
-        LOW_HZ * (HIGH_HZ / LOW_HZ).powf(t)
+        grid_to_hz(((x - self.plot.left()) / self.plot.width()).clamp(0.0, 1.0))
     }
 
     /// The level at height `y`.
@@ -162,7 +161,12 @@ impl SpectrumPlot {
                 }
             }
         }
-        if let (Some(drag), true) = (&self.node_drag, response.dragged()) {
+        // (A state loaded mid-drag may have fewer nodes: then the drag holds nothing.)
+        let dragged_node = self
+            .node_drag
+            .as_ref()
+            .filter(|drag| response.dragged() && drag.index < curve.nodes().len());
+        if let Some(drag) = dragged_node {
             let delta = response.total_drag_delta().unwrap_or_default();
             let mut nodes = curve.nodes().to_vec();
             // Between its neighbours, so the node keeps its place (and index).

@@ -16,12 +16,17 @@ pub const HIGH_HZ: f32 = 24_000.0;
 
 /// Lower edge in Hz of band `band` (`band == BANDS` gives the top edge).
 pub fn band_edge_hz(band: usize) -> f32 {
-    LOW_HZ * (HIGH_HZ / LOW_HZ).powf(band as f32 / BANDS as f32)
+    grid_to_hz(band as f32 / BANDS as f32)
 }
 
 /// Centre of band `band` in Hz (geometric mean of its edges).
 pub fn band_center_hz(band: usize) -> f32 {
-    LOW_HZ * (HIGH_HZ / LOW_HZ).powf((band as f32 + 0.5) / BANDS as f32)
+    grid_to_hz((band as f32 + 0.5) / BANDS as f32)
+}
+
+/// The frequency at position `t` of the band grid: the inverse of [`hz_to_grid`].
+pub fn grid_to_hz(t: f32) -> f32 {
+    LOW_HZ * (HIGH_HZ / LOW_HZ).powf(t)
 }
 
 /// Position of `hz` on the band grid, 0 at [`LOW_HZ`] and 1 at [`HIGH_HZ`] (log scale).
