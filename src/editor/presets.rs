@@ -173,7 +173,10 @@ pub fn row(ui: &mut Ui, menu: &mut Menu, params: &mut impl ParamAccess, width: f
                 menu.naming = None;
                 match menu.library.save(&name, params) {
                     Ok(path) => {
-                        menu.current = Some(name.trim().to_string());
+                        // As the menu lists it: by its file's name.
+                        menu.current = path
+                            .file_stem()
+                            .map(|stem| stem.to_string_lossy().into_owned());
                         menu.message = Some(format!("saved {}", path.display()));
                     }
                     Err(error) => menu.message = Some(error),
