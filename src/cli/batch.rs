@@ -30,7 +30,58 @@ pub type Outcome = Result<Report, Skip>;
 pub enum Skip {
     /// Its output exists and `--skip-existing` was given.
     Exists,
+    /// Ctrl-C came before it was done.
+    Interrupted,
     Failed(CliError),
+}
+
+impl Skip {
+    /// A render's error as what became of the file.
+    pub fn of(error: CliError) -> Self {
+        match error {
+            CliError::Interrupted => Skip::Interrupted,
+            error => Skip::Failed(error),
+        }
+    }
+
+    /// The file's status in the `--json` summary.
+    fn status(&self) -> &'static str {
+        match self {
+            Skip::Exists => "skipped",
+            Skip::Interrupted => "interrupted",
+            Skip::Failed(_) => "failed",
+        }
+    }
+}
+
+/// What a batch did, counted once for the summary line and the JSON.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Totals {
+    done: usize,
+    failed: usize,
+    skipped: usize,
+    seconds: f64,
+    /// Seconds of audio rendered.
+    audio_s: f64,
+    real_time: f64,
+}
+
+impl Totals {
+    pub fn of(outcomes: &[&Outcome], seconds: f64) -> Self {
+        let count = |wanted: fn(&Outcome) -> bool| outcomes.iter().filter(|o| wanted(o)).count();
+        let audio_s = outcomes
+            .iter()
+            .filter_map(|outcome| outcome.as_ref().ok())
+            .fold(0.0, |total, report| total + report.duration_s);
+        Self {
+            done: count(|outcome| outcome.is_ok()),
+            failed: count(|outcome| matches!(outcome, Err(Skip::Failed(_)))),
+            skipped: count(|outcome| matches!(outcome, Err(Skip::Exists))),
+            seconds,
+            audio_s,
+            real_time: audio_s / seconds.max(1e-9),
+        }
+    }
 }
 
 /// Progress bar positions per file, so a bar moves smoothly through a long file.
@@ -78,32 +129,26 @@ pub fn run(args: &RenderArgs, setup: &Setup, dir: &Path) -> Result<(), CliError>
     });
     bar.finish_and_clear();
 
-    let seconds = start.elapsed().as_secs_f64();
     let total = tasks.len();
-    let done = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
-    let skipped = outcomes
-        .iter()
-        .filter(|outcome| matches!(outcome, Err(Skip::Exists)))
-        .count();
-    let failed = outcomes
-        .iter()
-        .filter(|outcome| {
-            matches!(outcome, Err(Skip::Failed(error)) if !matches!(error, CliError::Interrupted))
-        })
-        .count();
-    let audio_s: f64 = outcomes
-        .iter()
-        .filter_map(|outcome| outcome.as_ref().ok())
-        .map(|report| report.duration_s)
-        .fold(0.0, |total, seconds| total + seconds);
+    let files: Vec<(Task, Outcome)> = tasks.into_iter().zip(outcomes).collect();
+    let totals = Totals::of(
+        &files.iter().map(|(_, outcome)| outcome).collect::<Vec<_>>(),
+        start.elapsed().as_secs_f64(),
+    );
     if args.json {
-        let files: Vec<(Task, Outcome)> = tasks.into_iter().zip(outcomes).collect();
-        print_json(&files, seconds);
+        print_json(&files, totals);
     }
+    let Totals {
+        done,
+        failed,
+        skipped,
+        seconds,
+        audio_s,
+        real_time,
+    } = totals;
     eprintln!(
         "rendered {done} of {total} files ({failed} failed, {skipped} skipped) in \
-         {seconds:.2} s: {audio_s:.1} s of audio, {:.1}x real time",
-        audio_s / seconds.max(1e-9),
+         {seconds:.2} s: {audio_s:.1} s of audio, {real_time:.1}x real time",
     );
     if stopped() {
         eprintln!("interrupted: the same command with --skip-existing finishes the rest");
@@ -125,7 +170,7 @@ fn run_task(
     bar: &ProgressBar,
 ) -> Outcome {
     if stopped() {
-        return Err(Skip::Failed(CliError::Interrupted));
+        return Err(Skip::Interrupted);
     }
     if args.skip_existing && task.output.exists() {
         bar.inc(STEPS_PER_FILE);
@@ -143,7 +188,7 @@ fn run_task(
         .and_then(|()| create_parent(&task.output))
         .and_then(|()| task.render(setup, learning, format, &mut progress));
     bar.inc(STEPS_PER_FILE - shown);
-    result.map_err(Skip::Failed)
+    result.map_err(Skip::of)
 }
 
 fn create_parent(path: &Path) -> Result<(), CliError> {
@@ -161,7 +206,7 @@ fn outcome_line(task: &Task, outcome: &Outcome, format: OutputFormat) -> String 
     match outcome {
         Ok(report) => format!("{input}: {}", report.describe(&task.output, format)),
         Err(Skip::Exists) => format!("{input}: skipped, {} exists", display_name(&task.output)),
-        Err(Skip::Failed(CliError::Interrupted)) => format!("{input}: not rendered (interrupted)"),
+        Err(Skip::Interrupted) => format!("{input}: not rendered (interrupted)"),
         Err(Skip::Failed(error)) => format!("{input}: failed: {error}"),
     }
 }
@@ -268,50 +313,32 @@ struct FileSummary<'a> {
 #[derive(Serialize)]
 struct BatchSummary<'a> {
     files: Vec<FileSummary<'a>>,
-    done: usize,
-    failed: usize,
-    skipped: usize,
-    seconds: f64,
-    real_time: f64,
+    #[serde(flatten)]
+    totals: Totals,
 }
 
 /// The `--json` summary of `files` on stdout.
-pub fn print_json(files: &[(Task, Outcome)], seconds: f64) {
-    let summaries: Vec<FileSummary> = files
+pub fn print_json(files: &[(Task, Outcome)], totals: Totals) {
+    let files = files
         .iter()
         .map(|(task, outcome)| {
-            let (status, report, error) = match outcome {
-                Ok(report) => ("done", Some(report), None),
-                Err(Skip::Exists) => ("skipped", None, None),
-                Err(Skip::Failed(CliError::Interrupted)) => ("interrupted", None, None),
-                Err(Skip::Failed(error)) => ("failed", None, Some(error.to_string())),
-            };
+            let report = outcome.as_ref().ok();
             FileSummary {
                 input: &task.input,
                 output: &task.output,
-                status,
+                status: outcome.as_ref().map_or_else(Skip::status, |_| "done"),
                 seconds: report.map(|report| report.seconds),
                 duration_s: report.map(|report| report.duration_s),
                 peak_dbfs: report.and_then(|report| report.peak_dbfs),
                 latency_removed: report.map(|report| report.latency_removed),
-                error,
+                error: match outcome {
+                    Err(Skip::Failed(error)) => Some(error.to_string()),
+                    _ => None,
+                },
             }
         })
         .collect();
-    let count = |status: &str| summaries.iter().filter(|s| s.status == status).count();
-    let audio_s: f64 = summaries
-        .iter()
-        .filter_map(|s| s.duration_s)
-        .fold(0.0, |a, b| a + b);
-    let summary = BatchSummary {
-        done: count("done"),
-        failed: count("failed"),
-        skipped: count("skipped"),
-        seconds,
-        real_time: audio_s / seconds.max(1e-9),
-        files: summaries,
-    };
-    match serde_json::to_string_pretty(&summary) {
+    match serde_json::to_string_pretty(&BatchSummary { files, totals }) {
         Ok(text) => println!("{text}"),
         Err(error) => eprintln!("error: cannot write the JSON summary: {error}"),
     }

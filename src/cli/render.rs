@@ -11,11 +11,12 @@ use std::time::Instant;
 use spectral_mask::processor::{render_prepared, stft_config};
 
 use super::audio::{self, Audio, Container, OutputFormat};
+use super::batch::{self, Outcome, Skip};
 use super::error::CliError;
 use super::learn::Learning;
 use super::output::{self, PartialFile};
 use super::progress::Progress;
-use super::{batch, display_name, load_setup, RenderArgs, Setup};
+use super::{display_name, load_setup, RenderArgs, Setup};
 
 /// Set by the first Ctrl-C: no file starts after it and renders under way stop.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -67,17 +68,40 @@ fn run_single(args: &RenderArgs, setup: &Setup) -> Result<(), CliError> {
         input: input.clone(),
         output: output.clone(),
     };
-    if args.skip_existing && output.exists() {
+    let start = Instant::now();
+    let outcome = if args.skip_existing && output.exists() {
         eprintln!(
             "skipped {}: {} exists",
             display_name(input),
             display_name(output)
         );
-        return Ok(());
+        Err(Skip::Exists)
+    } else {
+        render_single(args, setup, &task, format).map_err(Skip::of)
+    };
+    if let Ok(report) = &outcome {
+        eprintln!("{}", report.describe(output, format));
     }
-    output::check_not_input(input, output)?;
+    if args.json {
+        let seconds = start.elapsed().as_secs_f64();
+        let files = [(task, outcome)];
+        batch::print_json(&files, batch::Totals::of(&[&files[0].1], seconds));
+        let [(_, outcome)] = files;
+        return into_result(outcome);
+    }
+    into_result(outcome)
+}
+
+/// The one file of `render IN OUT`: checks, the print, the render under a progress bar.
+fn render_single(
+    args: &RenderArgs,
+    setup: &Setup,
+    task: &Task,
+    format: OutputFormat,
+) -> Result<Report, CliError> {
+    output::check_not_input(&task.input, &task.output)?;
     if let Some(noise) = &args.learn.learn_file {
-        output::check_not_input(noise, output)?;
+        output::check_not_input(noise, &task.output)?;
     }
     let learning = Learning::prepare(&args.learn, &setup.settings)?;
     let mut progress = Progress::new("rendering");
@@ -85,13 +109,16 @@ fn run_single(args: &RenderArgs, setup: &Setup) -> Result<(), CliError> {
         progress.update(fraction)
     });
     progress.finish();
-    let report = report?;
-    eprintln!("{}", report.describe(output, format));
-    if args.json {
-        let seconds = report.seconds;
-        batch::print_json(&[(task, Ok(report))], seconds);
+    report
+}
+
+/// The command's result for a single file's outcome.
+fn into_result(outcome: Outcome) -> Result<(), CliError> {
+    match outcome {
+        Ok(_) | Err(Skip::Exists) => Ok(()),
+        Err(Skip::Interrupted) => Err(CliError::Interrupted),
+        Err(Skip::Failed(error)) => Err(error),
     }
-    Ok(())
 }
 
 /// One file to render: where from and where to.
