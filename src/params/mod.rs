@@ -11,6 +11,7 @@
 //! render depend on the host's activation history.
 
 pub mod editor_state;
+mod handoff;
 pub mod noise_print;
 pub mod threshold_curve;
 

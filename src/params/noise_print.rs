@@ -2,10 +2,11 @@
 //! print saved with the plugin's state, a lock-free publisher for newly learned prints, and
 //! a `try_lock` door for loaded ones. Nothing here blocks or allocates on the audio side.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use nice_plug::params::persist::PersistentField;
+
+use super::handoff::Handoff;
 
 use crate::mask::noise_floor::PRINT_POINTS;
 
@@ -23,16 +24,13 @@ struct PrintSnapshot {
 /// - audio → main: the audio thread publishes each newly learned print through a triple
 ///   buffer ([`PrintPublisher`]), which never blocks or allocates; the main thread picks the
 ///   latest one up whenever it reads the print (saving state, the editor).
-/// - main → audio: loading state stores the print here and raises a flag; the audio thread
-///   installs it with `try_lock`, and if the main thread happens to hold the lock it simply
-///   tries again on the next block. It never waits.
+/// - main → audio: loading state hands the print over through a [`Handoff`], which the
+///   audio thread takes without ever waiting.
 pub struct NoisePrint {
-    saved: Mutex<Vec<f32>>,
+    saved: Handoff<Vec<f32>>,
     from_audio: Mutex<triple_buffer::Output<PrintSnapshot>>,
     /// The producer half, until the plugin takes it.
     publisher: Mutex<Option<PrintPublisher>>,
-    /// A loaded print is waiting in `saved` for the audio thread.
-    load_pending: AtomicBool,
 }
 
 /// The audio thread's end of [`NoisePrint`].
@@ -74,10 +72,9 @@ impl NoisePrint {
             density: vec![0.0; PRINT_POINTS],
         });
         Self {
-            saved: Mutex::new(Vec::with_capacity(PRINT_POINTS)),
+            saved: Handoff::new(Vec::with_capacity(PRINT_POINTS)),
             from_audio: Mutex::new(output),
             publisher: Mutex::new(Some(PrintPublisher { input })),
-            load_pending: AtomicBool::new(false),
         }
     }
 
@@ -100,7 +97,7 @@ impl NoisePrint {
 
     /// The current print (empty: none). Main thread; allocates.
     pub fn get(&self) -> Vec<f32> {
-        let mut saved = lock(&self.saved);
+        let mut saved = self.saved.lock();
         self.pull_published(&mut saved);
         saved.clone()
     }
@@ -108,42 +105,33 @@ impl NoisePrint {
     /// Runs `install` with the current print and clears any pending load. For `activate()`,
     /// which may lock.
     pub fn install_blocking(&self, install: impl FnOnce(&[f32])) {
-        let mut saved = lock(&self.saved);
-        self.pull_published(&mut saved);
-        install(&saved);
-        self.load_pending.store(false, Ordering::Release);
+        self.saved.install_blocking(|saved| {
+            self.pull_published(saved);
+            install(saved);
+        });
     }
 
-    /// If a state load left a print for the audio thread, runs `install` with it, unless the
-    /// main thread holds the lock right now (then the next block tries again). Real-time safe:
-    /// an atomic load and at most one `try_lock`.
+    /// If a state load left a print for the audio thread, runs `install` with it (see
+    /// [`Handoff::try_install`]). Real-time safe.
     pub fn try_install_loaded(&self, install: impl FnOnce(&[f32])) {
-        if !self.load_pending.load(Ordering::Acquire) {
-            return;
-        }
-        if let Ok(saved) = self.saved.try_lock() {
-            install(&saved);
-            self.load_pending.store(false, Ordering::Release);
-        }
+        self.saved.try_install(|saved| install(saved));
     }
 }
 
 impl<'a> PersistentField<'a, Vec<f32>> for NoisePrint {
     fn set(&self, new_value: Vec<f32>) {
-        let mut saved = lock(&self.saved);
         // A print published before the load is older than the loaded one: drop it so that it
         // does not replace the loaded print on the next save.
         let mut discarded = Vec::new();
         self.pull_published(&mut discarded);
-        *saved = new_value;
-        self.load_pending.store(true, Ordering::Release);
+        self.saved.replace(new_value);
     }
 
     fn map<F, R>(&self, f: F) -> R
     where
         F: Fn(&Vec<f32>) -> R,
     {
-        let mut saved = lock(&self.saved);
+        let mut saved = self.saved.lock();
         self.pull_published(&mut saved);
         f(&saved)
     }

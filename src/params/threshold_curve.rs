@@ -1,62 +1,37 @@
 //! The threshold curve's exchange from the main thread (the editor, a state load) to the
-//! audio thread, and its place in the plugin's saved state. The curve is a few numbers in a
-//! fixed array: the main thread stores it under a lock and raises a flag; the audio thread
-//! takes it with `try_lock` when the flag is up, and tries again next block if the main
-//! thread holds the lock. It never waits or allocates.
+//! audio thread through a [`Handoff`], and its place in the plugin's saved state. The curve
+//! is a few numbers in a fixed array, so taking it never allocates.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 use nice_plug::params::persist::PersistentField;
 
+use super::handoff::Handoff;
 use crate::mask::curve::{Curve, Node};
 
 /// The curve shared by the parameters, the plugin and the editor (clones share it).
 #[derive(Clone, Default)]
-pub struct ThresholdCurve(Arc<Shared>);
-
-#[derive(Default)]
-struct Shared {
-    curve: Mutex<Curve>,
-    /// A new curve waits for the audio thread.
-    pending: AtomicBool,
-}
-
-fn lock(mutex: &Mutex<Curve>) -> MutexGuard<'_, Curve> {
-    // A curve is plain numbers, valid whatever a panicking holder was doing.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
+pub struct ThresholdCurve(Arc<Handoff<Curve>>);
 
 impl ThresholdCurve {
     /// The curve as it stands. Main thread.
     pub fn get(&self) -> Curve {
-        *lock(&self.0.curve)
+        *self.0.lock()
     }
 
     /// Replaces the curve; the audio thread takes it at its next block. Main thread.
     pub fn replace(&self, curve: Curve) {
-        *lock(&self.0.curve) = curve;
-        self.0.pending.store(true, Ordering::Release);
+        self.0.replace(curve);
     }
 
-    /// Runs `install` with the curve and clears any pending change. For `activate()`, which
-    /// may lock.
+    /// Runs `install` with the curve and clears any pending change. For `activate()`.
     pub fn install_blocking(&self, install: impl FnOnce(Curve)) {
-        let curve = *lock(&self.0.curve);
-        install(curve);
-        self.0.pending.store(false, Ordering::Release);
+        self.0.install_blocking(|curve| install(*curve));
     }
 
-    /// If the curve changed, runs `install` with it, unless the main thread holds the lock
-    /// right now (then the next block tries again). Real-time safe.
+    /// If the curve changed, runs `install` with it (see [`Handoff::try_install`]).
     pub fn try_install_changed(&self, install: impl FnOnce(Curve)) {
-        if !self.0.pending.load(Ordering::Acquire) {
-            return;
-        }
-        if let Ok(curve) = self.0.curve.try_lock() {
-            install(*curve);
-            self.0.pending.store(false, Ordering::Release);
-        }
+        self.0.try_install(|curve| install(*curve));
     }
 }
 
@@ -69,7 +44,7 @@ impl<'a> PersistentField<'a, Vec<Node>> for ThresholdCurve {
     where
         F: Fn(&Vec<Node>) -> R,
     {
-        f(&lock(&self.0.curve).nodes().to_vec())
+        f(&self.0.lock().nodes().to_vec())
     }
 }
 
