@@ -17,7 +17,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::mask::curve::{Curve, Node};
+use crate::mask::curve::{Curve, Node, MAX_NODES};
 use crate::settings::{spec, specs, ParamSpec, Settings, PARAMS};
 
 /// What a preset holds: every parameter but the ones that are a moment's state, not a
@@ -191,7 +191,15 @@ pub fn from_json(text: &str, base: Settings) -> Result<Loaded, NotAPreset> {
     let curve = match object.get("curve") {
         None => Curve::default(),
         Some(value) => match serde_json::from_value::<Vec<Node>>(value.clone()) {
-            Ok(nodes) => Curve::new(&nodes),
+            Ok(nodes) => {
+                if nodes.len() > MAX_NODES {
+                    issues.push(format!(
+                        "curve: {} nodes, the first {MAX_NODES} kept",
+                        nodes.len()
+                    ));
+                }
+                Curve::new(&nodes)
+            }
             Err(error) => {
                 issues.push(format!("curve ignored: {error}"));
                 Curve::default()

@@ -192,12 +192,8 @@ fn run_task(
 }
 
 fn create_parent(path: &Path) -> Result<(), CliError> {
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => {
-            std::fs::create_dir_all(parent).map_err(|error| CliError::write(parent, error))
-        }
-        _ => Ok(()),
-    }
+    let parent = output::parent_dir(path);
+    std::fs::create_dir_all(parent).map_err(|error| CliError::write(parent, error))
 }
 
 /// The line a file's outcome gets.

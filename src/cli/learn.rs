@@ -105,11 +105,18 @@ impl Learned {
     }
 }
 
+/// `, noise print from ...` for a summary line when a print was learned, else nothing.
+pub fn summary(learned: Option<&Learned>, settings: &Settings) -> String {
+    learned
+        .map(|learned| format!(", {}", learned.describe(settings)))
+        .unwrap_or_default()
+}
+
 /// Where each input's print comes from: nowhere, a span of the input itself (`--learn`),
 /// or one noise file learned once for every input (`--learn-file`).
 pub enum Learning {
     None,
-    FromInput(Option<Span>),
+    FromInput(Span),
     Shared(Learned),
 }
 
@@ -121,7 +128,7 @@ impl Learning {
                 let noise = audio::read(path)?;
                 Ok(Learning::Shared(learn_span(settings, &noise, path, span)?))
             }
-            (None, Some(span)) => Ok(Learning::FromInput(Some(span))),
+            (None, Some(span)) => Ok(Learning::FromInput(span)),
             (None, None) => Ok(Learning::None),
         }
     }
@@ -135,7 +142,9 @@ impl Learning {
     ) -> Result<Option<Learned>, CliError> {
         match self {
             Learning::None => Ok(None),
-            Learning::FromInput(span) => learn_span(settings, input, input_path, *span).map(Some),
+            Learning::FromInput(span) => {
+                learn_span(settings, input, input_path, Some(*span)).map(Some)
+            }
             Learning::Shared(learned) if learned.sample_rate != input.sample_rate => {
                 Err(CliError::Learn(format!(
                     "--learn-file {}: sample rate {} Hz differs from the input's {} Hz",

@@ -309,10 +309,7 @@ impl Job {
 
     /// `, noise print from ...` for the summary line, or nothing.
     fn print_summary(&self) -> String {
-        self.learned
-            .as_ref()
-            .map(|learned| format!(", {}", learned.describe(&self.setup.settings)))
-            .unwrap_or_default()
+        learn::summary(self.learned.as_ref(), &self.setup.settings)
     }
 }
 

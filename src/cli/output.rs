@@ -53,7 +53,7 @@ fn same_file(_a: &Path, _b: &Path) -> bool {
 }
 
 /// The directory a relative or absolute path lives in (`.` for a bare file name).
-fn parent_dir(path: &Path) -> &Path {
+pub fn parent_dir(path: &Path) -> &Path {
     match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),

@@ -13,7 +13,7 @@ use spectral_mask::processor::{render_prepared, stft_config};
 use super::audio::{self, Audio, Container, OutputFormat};
 use super::batch::{self, Outcome, Skip};
 use super::error::CliError;
-use super::learn::Learning;
+use super::learn::{self, Learning};
 use super::output::{self, PartialFile};
 use super::progress::Progress;
 use super::{display_name, load_setup, RenderArgs, Setup};
@@ -226,9 +226,7 @@ impl Task {
             peak_dbfs: (peak > 0.0).then(|| 20.0 * f64::from(peak).log10()),
             latency_removed: stft_config(settings).latency_samples(),
             clipped_samples: stats.clipped_samples,
-            print_summary: learned
-                .map(|learned| format!(", {}", learned.describe(settings)))
-                .unwrap_or_default(),
+            print_summary: learn::summary(learned.as_ref(), settings),
         })
     }
 }
