@@ -20,6 +20,12 @@ Figures (the first three against the clean clip, the mono mix of both channels):
   over the whole clip, dB.
 - noise SI-SDR: SI-SDR of the output against the noise alone (noisy minus clean), dB; what
   "keep only the noise" is judged by.
+
+The sidechain ducker is chosen on another task: pink noise (a stand-in for a mix) keyed by
+the clean clip, judged in time-frequency cells (2048-point frames, hop 1024, third-octave
+bands from 100 Hz) by the pink noise's cut where the key is loudest (cells within 20 dB of
+its loudest) and where it is silent (cells 60 dB under its loudest, in their frame and two
+either side), the measure of tests/sidechain.rs.
 """
 import math
 import subprocess
@@ -77,6 +83,91 @@ PRESETS_TO_CHOOSE = [
      grid(threshold=[-70, -60, -50, -40], floor=["-inf", -60]), "dsisdr",
      "none", lambda f, d: True),
 ]
+
+
+# The ducker: fixed settings, candidates, and the condition (no more than 1 dB cut where the
+# key is silent); the longest hold of the duck under the key wins.
+DUCKER = ("sidechain-ducker", "Sidechain ducker",
+          "a mix (the main input) made room for a voice (the key) only in the voice's bands, "
+          "only while it speaks",
+          ["key=duck", "reference=absolute", "mode=soft", "floor=-30"],
+          grid(threshold=[-80, -70, -60], release=[50, 80, 150]))
+
+
+def pink(n, seed=7):
+    """Pink noise by Paul Kellet's filter, -20 dBFS RMS."""
+    white = np.random.default_rng(seed).uniform(-1, 1, n)
+    b = [0.99886, 0.99332, 0.96900, 0.86650, 0.55000, -0.7616]
+    gains = [0.0555179, 0.0750759, 0.1538520, 0.3104856, 0.5329522, -0.0168980]
+    out = np.zeros(n)
+    for pole, gain in zip(b, gains):
+        out += signal.lfilter([gain], [1, -pole], white)
+    out += white * 0.5362 + np.concatenate([[0], white[:-1]]) * 0.115926
+    return out * (0.1 / math.sqrt(np.mean(out ** 2)))
+
+
+def cells(x, size=2048, hop=1024):
+    """Power in time-frequency cells: frames by third-octave bands from 100 Hz to 16 kHz."""
+    edges = 100 * 2 ** (np.arange(23) / 3)
+    freqs = np.fft.rfftfreq(size, 1 / RATE)
+    window = np.hanning(size + 1)[:-1]
+    frames = [x[i:i + size] * window for i in range(0, len(x) - size, hop)]
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    return np.stack([power[:, (freqs >= lo) & (freqs < hi)].sum(1)
+                     for lo, hi in zip(edges[:-1], edges[1:])], axis=1)
+
+
+def ducker_figures(key_cells, main_cells, out_cells):
+    loudest = key_cells.max()
+    strong = key_cells > loudest * 1e-2
+    quiet = key_cells < loudest * 1e-6
+    silent = np.zeros_like(quiet)
+    silent[2:-2] = quiet[:-4] & quiet[1:-3] & quiet[2:-2] & quiet[3:-1] & quiet[4:]
+    strong[:2] = strong[-2:] = False
+
+    def cut(mask):
+        return 10 * math.log10(main_cells[mask].sum() / out_cells[mask].sum())
+    return {"under_key": cut(strong), "elsewhere": cut(silent)}
+
+
+def choose_ducker(scratch):
+    """Renders every ducker candidate, saves the chosen one, returns its doc section."""
+    name, title, purpose, base, candidates = DUCKER
+    clean = read_mono(CLEAN)
+    main = pink(len(clean))
+    main_path = Path(scratch) / "pink.wav"
+    out = Path(scratch) / "ducked.wav"
+    ev.write(str(main_path), main)
+    key_cells, main_cells = cells(clean), cells(main)
+    rows = []
+    for candidate in candidates:
+        cmd = [str(BINARY), "render", str(main_path), str(out), "--key", str(CLEAN)]
+        for setting in base + candidate:
+            cmd += ["--set", setting]
+        subprocess.run(cmd, check=True, capture_output=True)
+        rows.append((candidate, ducker_figures(key_cells, main_cells, cells(read_mono(out)))))
+    eligible = [row for row in rows if row[1]["elsewhere"] < 1.0]
+    if not eligible:
+        raise SystemExit(f"error: no candidate for {name} meets its condition")
+    chosen, chosen_figures = max(eligible, key=lambda row: row[1]["under_key"])
+    settings = base + chosen
+    cmd = [str(BINARY), "preset", "save", str(PRESETS / f"{name}.json"), "--name", title]
+    for setting in settings:
+        cmd += ["--set", setting]
+    subprocess.run(cmd, check=True, capture_output=True)
+    print(f"{name}: {' '.join(settings)}  (under the key {chosen_figures['under_key']:.1f} dB)")
+    lines = [f"## {title} (`{name}.json`)", "", f"For: {purpose}. "
+             f"Fixed: `{' '.join(base)}`; rendered on pink noise keyed by the clean clip "
+             "(`render pink.wav out.wav --key assets/demo-clean-speech.wav`), chosen by the "
+             "most cut where the key is loudest where the cut where it is silent stays under "
+             "1 dB.", "", "| candidate | cut under the key | cut where it is silent | |",
+             "|---|---:|---:|---|"]
+    for candidate, f in rows:
+        mark = "chosen" if candidate == chosen else (
+            "" if f["elsewhere"] < 1.0 else "fails the condition")
+        lines.append(f"| `{' '.join(candidate)}` | {f['under_key']:.1f} dB | "
+                     f"{f['elsewhere']:.1f} dB | {mark} |")
+    return lines + [""]
 
 
 def read_mono(path):
@@ -175,6 +266,7 @@ def main():
                              f"{f['dpesq']:+.2f} | {f['pauses']:.1f} | {f['hum']:.1f} | "
                              f"{f['noise_sisdr']:+.2f} | {mark} |")
             lines.append("")
+        lines += choose_ducker(scratch)
     DOC.write_text("\n".join(lines))
     print(f"wrote {DOC}")
 

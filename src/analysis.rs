@@ -43,6 +43,11 @@ pub struct Column {
     pub gain: [f32; BANDS],
     /// Mean threshold each band's bins were compared with, in dBFS (last merged frame).
     pub threshold_db: [f32; BANDS],
+    /// Loudest bin of each band of the key in dBFS (max over the merged frames); silent
+    /// unless `keyed`.
+    pub key_db: [f32; BANDS],
+    /// The key had a role in the last merged frame (it was analysed).
+    pub keyed: bool,
     /// Bands below Nyquist; the ones above hold no data.
     pub valid_bands: usize,
     /// Geometry of the frames.
@@ -57,11 +62,14 @@ pub struct Column {
 }
 
 impl Column {
-    fn empty(config: StftConfig) -> Self {
+    /// A column of silence with no bands, for `config`.
+    pub fn empty(config: StftConfig) -> Self {
         Self {
             level_db: [SILENT_DB; BANDS],
             gain: [1.0; BANDS],
             threshold_db: [SILENT_DB; BANDS],
+            key_db: [SILENT_DB; BANDS],
+            keyed: false,
             valid_bands: 0,
             config,
             sample_rate: 0.0,
@@ -216,6 +224,21 @@ impl AnalysisPublisher {
             column.duration_s = 0.0;
         }
         decimate(&self.bands, levels, gains, thresholds, column, first_frame);
+        let key = view
+            .masker
+            .key_levels_db(0)
+            .filter(|key| key.len() == num_bins);
+        column.keyed = key.is_some();
+        if let Some(key) = key {
+            for band in 0..BANDS {
+                let level = self.bands.fold(band, key, Fold::Max).unwrap_or(SILENT_DB);
+                column.key_db[band] = if first_frame {
+                    level
+                } else {
+                    column.key_db[band].max(level)
+                };
+            }
+        }
         column.frames += 1;
         column.duration_s += frame_s;
         if column.duration_s >= COLUMN_SECONDS * 0.999 {

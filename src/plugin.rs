@@ -75,7 +75,12 @@ impl Plugin for SpectralMask {
         crate::params::migrate_state(&mut state.params);
     }
 
+    // The key (sidechain) input has as many channels as the main one; a host that routes
+    // nothing to it gives silence, which `key = off` (the default) never reads. The layouts
+    // without it are for hosts that ask for a single input bus.
     const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        keyed_layout(2),
+        keyed_layout(1),
         AudioIOLayout {
             main_input_channels: NonZeroU32::new(2),
             main_output_channels: NonZeroU32::new(2),
@@ -162,7 +167,7 @@ impl Plugin for SpectralMask {
     fn process(
         &mut self,
         buffer: &mut Buffer,
-        _aux: &mut AuxiliaryBuffers,
+        aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let Some(processor) = &mut self.processor else {
@@ -209,13 +214,27 @@ impl Plugin for SpectralMask {
             context.set_latency_samples(latency);
         }
 
+        // The key's channels as plain slices, on the stack; a key not as long as the block
+        // (which a wrapper should never hand over) counts as no key.
+        let mut key: [&[f32]; 2] = [&[]; 2];
+        let samples = buffer.samples();
+        let key_channels = match aux.inputs.first().map(|port| port.as_slice_immutable()) {
+            Some(channels) if channels.iter().all(|channel| channel.len() == samples) => {
+                for (slot, channel) in key.iter_mut().zip(channels) {
+                    *slot = channel;
+                }
+                channels.len().min(key.len())
+            }
+            _ => 0,
+        };
+        let key = &key[..key_channels];
         if self.analysis.is_editor_open() {
             let (publisher, sample_rate) = (&mut self.analysis, self.sample_rate);
-            processor.process_observed(buffer.as_slice(), |view| {
+            processor.process_observed_with_key(buffer.as_slice(), key, |view| {
                 publisher.publish(view, sample_rate)
             });
         } else {
-            processor.process(buffer.as_slice());
+            processor.process_with_key(buffer.as_slice(), key);
         }
 
         // Learning finishes in the frame after `learn` is switched off.
@@ -225,6 +244,28 @@ impl Plugin for SpectralMask {
         }
         // Output goes on for the latency after the input stops.
         ProcessStatus::Tail(latency)
+    }
+}
+
+const MONO_KEY: &[NonZeroU32] = &[new_nonzero_u32(1)];
+const STEREO_KEY: &[NonZeroU32] = &[new_nonzero_u32(2)];
+
+/// A layout of `channels` in and out with a key input of as many channels. The key's channel
+/// count equals the main one's, which is also what nice-plug's VST3 bus-arrangement matching
+/// checks it against.
+const fn keyed_layout(channels: u32) -> AudioIOLayout {
+    AudioIOLayout {
+        main_input_channels: NonZeroU32::new(channels),
+        main_output_channels: NonZeroU32::new(channels),
+        aux_input_ports: match channels {
+            1 => MONO_KEY,
+            _ => STEREO_KEY,
+        },
+        names: PortNames {
+            aux_inputs: &["Key"],
+            ..PortNames::const_default()
+        },
+        ..AudioIOLayout::const_default()
     }
 }
 

@@ -28,7 +28,7 @@ pub fn in_presets(spec: &ParamSpec) -> bool {
 
 /// The factory presets, by the name `--preset` also takes: each chosen by measurement on the
 /// demo clip (`scripts/factory_presets.py`, figures in docs/presets.md).
-pub const FACTORY: [(&str, &str); 5] = [
+pub const FACTORY: [(&str, &str); 6] = [
     (
         "dialogue-gentle",
         include_str!("../assets/presets/dialogue-gentle.json"),
@@ -48,6 +48,10 @@ pub const FACTORY: [(&str, &str); 5] = [
     (
         "binary-mask",
         include_str!("../assets/presets/binary-mask.json"),
+    ),
+    (
+        "sidechain-ducker",
+        include_str!("../assets/presets/sidechain-ducker.json"),
     ),
 ];
 

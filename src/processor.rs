@@ -10,7 +10,7 @@ use std::ops::ControlFlow;
 
 use crate::config::{MAX_PADDING_RATIO, MAX_PIECE, MAX_WINDOW_SIZE, MIN_WINDOW_SIZE};
 use crate::mask::Masker;
-use crate::settings::Settings;
+use crate::settings::{Key, Settings};
 use crate::stft::{Frame, Stft, StftConfig};
 use bypass::Bypass;
 
@@ -58,7 +58,9 @@ impl Processor {
         let mut bypass = Bypass::new(num_channels, sample_rate);
         bypass.reset(settings.bypass);
         Self {
-            stft: Stft::new(num_channels, stft_config(&settings)),
+            // The key has as many channels as the signal at most: a mask per channel follows
+            // the key's channel of the same number.
+            stft: Stft::with_key(num_channels, num_channels, stft_config(&settings)),
             masker: Masker::new(num_channels, sample_rate),
             bypass,
             settings,
@@ -127,8 +129,15 @@ impl Processor {
 
     /// Processes one block in place (one slice per channel, any equal length).
     pub fn process(&mut self, channels: &mut [&mut [f32]]) {
+        self.process_with_key(channels, &[]);
+    }
+
+    /// [`Self::process`] with the key's samples for the same span (one slice per key
+    /// channel, each as long as the block; fewer than the signal's channels repeat the last,
+    /// none is a silent key). The key is read only when the `key` setting gives it a role.
+    pub fn process_with_key(&mut self, channels: &mut [&mut [f32]], key: &[&[f32]]) {
         self.masker.set_observed(false);
-        self.process_pieces(channels, &mut |_| {});
+        self.process_pieces(channels, key, &mut |_| {});
     }
 
     /// [`Self::process`], calling `observe` after each frame has been masked, e.g. to
@@ -138,10 +147,20 @@ impl Processor {
     pub fn process_observed<F: FnMut(&FrameView)>(
         &mut self,
         channels: &mut [&mut [f32]],
+        observe: F,
+    ) {
+        self.process_observed_with_key(channels, &[], observe);
+    }
+
+    /// [`Self::process_observed`] with a key, as [`Self::process_with_key`] takes it.
+    pub fn process_observed_with_key<F: FnMut(&FrameView)>(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        key: &[&[f32]],
         mut observe: F,
     ) {
         self.masker.set_observed(true);
-        self.process_pieces(channels, &mut observe);
+        self.process_pieces(channels, key, &mut observe);
     }
 
     /// Cuts a block into pieces the bypass delay line holds; the engine does not know where
@@ -149,11 +168,13 @@ impl Processor {
     fn process_pieces<F: FnMut(&FrameView)>(
         &mut self,
         channels: &mut [&mut [f32]],
+        key: &[&[f32]],
         observe: &mut F,
     ) {
         let len = channels.first().map_or(0, |channel| channel.len());
+        let key = &key[..key.len().min(MAX_CHANNELS)];
         if len <= MAX_PIECE {
-            self.process_piece(channels, observe);
+            self.process_piece(channels, key, observe);
             return;
         }
         let num_channels = channels.len();
@@ -165,7 +186,15 @@ impl Processor {
             for (piece, channel) in pieces.iter_mut().zip(channels.iter_mut()) {
                 *piece = &mut channel[start..end];
             }
-            self.process_piece(&mut pieces[..num_channels], observe);
+            let mut key_pieces: [&[f32]; MAX_CHANNELS] = [&[]; MAX_CHANNELS];
+            for (piece, channel) in key_pieces.iter_mut().zip(key) {
+                *piece = &channel[start..end];
+            }
+            self.process_piece(
+                &mut pieces[..num_channels],
+                &key_pieces[..key.len()],
+                observe,
+            );
             start = end;
         }
     }
@@ -173,19 +202,22 @@ impl Processor {
     fn process_piece<F: FnMut(&FrameView)>(
         &mut self,
         channels: &mut [&mut [f32]],
+        key: &[&[f32]],
         observe: &mut F,
     ) {
         self.bypass.write(channels);
         let masker = &mut self.masker;
         let settings = &self.settings;
-        self.stft.process(channels, |frame| {
-            masker.process_frame(frame, settings);
-            observe(&FrameView {
-                config: frame.config,
-                masker,
-                frame,
+        let analyse_key = settings.key != Key::Off;
+        self.stft
+            .process_keyed(channels, key, analyse_key, |frame| {
+                masker.process_frame(frame, settings);
+                observe(&FrameView {
+                    config: frame.config,
+                    masker,
+                    frame,
+                });
             });
-        });
         let latency = self.stft.latency_samples();
         self.bypass.mix(channels, latency, settings.bypass);
     }
@@ -197,7 +229,9 @@ pub type Observer<'a> = &'a mut dyn FnMut(&FrameView);
 impl Processor {
     /// Runs `range` of `channels`, then `silence` samples of zeros, through the processor in
     /// large blocks: the one offline loop that rendering, spectrograms and print learning
-    /// share. `observe`, if given, sees every frame (with levels in dB); `progress` gets the
+    /// share. `key` is the key's channels over the same timeline (shorter ones are silence
+    /// past their end; empty: no key). `observe`, if given, sees every frame (with levels in
+    /// dB); `progress` gets the
     /// fraction done after every block and may answer `ControlFlow::Break(())` to stop, which
     /// returns `None`. Returns what came out, not yet aligned: its first
     /// [`Self::latency_samples`] are the processor's delay. Allocates.
@@ -206,6 +240,7 @@ impl Processor {
         channels: &[Vec<f32>],
         range: std::ops::Range<usize>,
         silence: usize,
+        key: &[Vec<f32>],
         mut observe: Option<Observer>,
         progress: &mut dyn FnMut(f32) -> ControlFlow<()>,
     ) -> Option<Vec<Vec<f32>>> {
@@ -219,6 +254,16 @@ impl Processor {
                 buffer
             })
             .collect();
+        let key: Vec<Vec<f32>> = key
+            .iter()
+            .map(|channel| {
+                let mut buffer = vec![0.0; total];
+                let clip = |at: usize| at.min(channel.len());
+                let from = &channel[clip(range.start)..clip(range.end)];
+                buffer[..from.len()].copy_from_slice(from);
+                buffer
+            })
+            .collect();
         // Large blocks for speed; the output does not depend on the block size.
         let mut pos = 0;
         while pos < total {
@@ -227,9 +272,10 @@ impl Processor {
                 .iter_mut()
                 .map(|buffer| &mut buffer[pos..end])
                 .collect();
+            let key_slices: Vec<&[f32]> = key.iter().map(|buffer| &buffer[pos..end]).collect();
             match observe.as_deref_mut() {
-                Some(observe) => self.process_observed(&mut slices, observe),
-                None => self.process(&mut slices),
+                Some(observe) => self.process_observed_with_key(&mut slices, &key_slices, observe),
+                None => self.process_with_key(&mut slices, &key_slices),
             }
             pos = end;
             if progress(pos as f32 / total.max(1) as f32).is_break() {
@@ -249,7 +295,7 @@ pub fn render(
     mut progress: impl FnMut(f32),
 ) -> Vec<Vec<f32>> {
     let processor = Processor::new(channels.len(), sample_rate, *settings);
-    render_prepared(processor, channels, |fraction| {
+    render_prepared(processor, channels, &[], |fraction| {
         progress(fraction);
         ControlFlow::Continue(())
     })
@@ -259,15 +305,17 @@ pub fn render(
 /// [`render`] through a processor prepared by the caller (a noise print or a threshold
 /// curve installed before the first sample, so they apply from the start of the file), with
 /// a way to stop: `progress` gets the fraction done after every block and may answer
-/// `ControlFlow::Break(())`, which ends the render with `None`.
+/// `ControlFlow::Break(())`, which ends the render with `None`. `key` is the key's channels
+/// from the same start (empty: none).
 pub fn render_prepared(
     mut processor: Processor,
     channels: &[Vec<f32>],
+    key: &[Vec<f32>],
     mut progress: impl FnMut(f32) -> ControlFlow<()>,
 ) -> Option<Vec<Vec<f32>>> {
     let latency = processor.latency_samples();
     let len = channels.first().map_or(0, Vec::len);
-    let mut output = processor.run_offline(channels, 0..len, latency, None, &mut progress)?;
+    let mut output = processor.run_offline(channels, 0..len, latency, key, None, &mut progress)?;
     for buffer in &mut output {
         buffer.drain(..latency);
     }

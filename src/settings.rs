@@ -54,6 +54,21 @@ choice_enum! {
     }
 }
 
+choice_enum! {
+    /// What the key (sidechain) input does.
+    pub enum Key {
+        /// The key is ignored: the signal masks itself.
+        Off = "off" / "Off",
+        /// A bin passes where the key's bin is above the threshold.
+        Gate = "gate" / "Gate",
+        /// A bin is reduced, down to the floor, where the key's bin is above the threshold;
+        /// attack is how fast it ducks, release how fast it comes back.
+        Duck = "duck" / "Duck",
+        /// The key is the noise reference: the threshold is measured above its level.
+        Reference = "reference" / "Noise",
+    }
+}
+
 /// Every parameter, declared once: the `Settings` field and its type, then the stable id,
 /// the display name, where and how the editor shows it, the shape, the default (in the
 /// shape's units: the variant index for a choice) and the help line. The order is the
@@ -91,6 +106,15 @@ macro_rules! declare_params {
                 kind: choice::<Reference>(),
                 default: Reference::Adaptive as usize as f32,
                 help: "threshold in dBFS, above the tracked noise floor, or above the learned print",
+            }
+            /// The sidechain's role; off, hosts without sidechain see nothing new.
+            key: Key {
+                id: "key",
+                name: "Key",
+                editor: row(Section::Mask, "Key"),
+                kind: choice::<Key>(),
+                default: Key::Off as usize as f32,
+                help: "sidechain key: off, gate (pass where the key is above the threshold), duck (reduce there), or reference (the key is the noise)",
             }
             mode: Mode {
                 id: "mode",

@@ -1225,18 +1225,21 @@ fn every_factory_preset_renders_the_demo_clip() {
     let listed = run(dir.path(), &["preset", "list"]);
     assert!(listed.status.success());
     let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
-    for (name, _) in spectral_mask::preset::FACTORY {
+    let clean = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-clean-speech.wav");
+    for (name, json) in spectral_mask::preset::FACTORY {
         assert!(listed.contains(name), "{listed}");
-        let output = run(
-            dir.path(),
-            &[
-                "render",
-                demo.to_str().unwrap(),
-                "out.wav",
-                "--preset",
-                name,
-            ],
-        );
+        let mut args = vec![
+            "render",
+            demo.to_str().unwrap(),
+            "out.wav",
+            "--preset",
+            name,
+        ];
+        // A preset that gives the key a role is rendered with one (the clean take).
+        if !json.contains(r#""key": "off""#) {
+            args.extend(["--key", clean.to_str().unwrap()]);
+        }
+        let output = run(dir.path(), &args);
         let text = stderr(&output);
         assert!(output.status.success(), "{name}: {text}");
         assert_eq!(text.lines().count(), 1, "{name}: {text}");
@@ -1347,4 +1350,93 @@ fn a_curve_from_the_command_line_or_a_preset_renders_alike() {
     );
     let line = assert_one_error_line(&output, "--curve 4000");
     assert!(line.contains("HZ:DB"), "{line}");
+}
+
+#[test]
+fn a_key_file_ducks_the_input_and_mistakes_with_it_are_one_line() {
+    let dir = TempDir::new().unwrap();
+    let rate = 48_000;
+    let noise: Vec<f32> = (0..rate)
+        .map(|i| ((i as f32 * 12.9898).sin() * 43_758.547).fract() * 0.2)
+        .collect();
+    let tone: Vec<f32> = (0..rate)
+        .map(|i| 0.5 * (i as f32 * std::f32::consts::TAU * 1000.0 / rate as f32).sin())
+        .collect();
+    let input = write_wav(
+        &dir.path().join("in.wav"),
+        &[noise],
+        rate as u32,
+        Format::Float32,
+    );
+    write_wav(
+        &dir.path().join("key.wav"),
+        &[tone],
+        rate as u32,
+        Format::Float32,
+    );
+    write_wav(
+        &dir.path().join("key44.wav"),
+        &[vec![0.0; 4410]],
+        44_100,
+        Format::Float32,
+    );
+
+    // Ducked under a 1 kHz key: quieter than the input, and not where the key is silent.
+    let ducked = run(
+        dir.path(),
+        &[
+            "render",
+            "in.wav",
+            "out.wav",
+            "--key",
+            "key.wav",
+            "--preset",
+            "sidechain-ducker",
+        ],
+    );
+    assert!(ducked.status.success(), "{}", stderr(&ducked));
+    assert_eq!(stderr(&ducked).lines().count(), 1, "{}", stderr(&ducked));
+    let (_, output) = read_wav(&dir.path().join("out.wav"));
+    let energy = |x: &[f32]| x.iter().map(|v| v * v).sum::<f32>();
+    let ratio = energy(&output[0][4800..]) / energy(&input[0][4800..]);
+    assert!(
+        ratio < 0.99 && ratio > 0.5,
+        "ducked to {ratio} of the energy"
+    );
+
+    // A key without a role, a role without a key: one warning line each, and a render.
+    for args in [
+        &["render", "in.wav", "out.wav", "--key", "key.wav"][..],
+        &["render", "in.wav", "out.wav", "--set", "key=gate"][..],
+    ] {
+        let output = run(dir.path(), args);
+        let text = stderr(&output);
+        assert!(output.status.success(), "{args:?}: {text}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{args:?}: {text}");
+        assert!(lines[0].starts_with("warning: "), "{args:?}: {text}");
+    }
+
+    // A key at another sample rate: one line, no output.
+    fs::remove_file(dir.path().join("out.wav")).unwrap();
+    let output = run(
+        dir.path(),
+        &[
+            "render",
+            "in.wav",
+            "out.wav",
+            "--key",
+            "key44.wav",
+            "--set",
+            "key=duck",
+        ],
+    );
+    let text = stderr(&output);
+    assert!(!output.status.success());
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.contains("44100 Hz differs from the input's 48000 Hz"),
+        "{text}"
+    );
+    assert!(!dir.path().join("out.wav").exists());
 }

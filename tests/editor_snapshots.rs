@@ -13,10 +13,12 @@ use spectral_mask::editor::presets::Library;
 use spectral_mask::editor::{self, Model, ParamEvent, SettingsAccess, SpectrogramMode, ViewState};
 use spectral_mask::mask::curve::Curve;
 use spectral_mask::processor::Processor;
-use spectral_mask::settings::{Reference, Settings};
+use spectral_mask::settings::{Key, Mode, Reference, Settings};
 
 const SIZE: (f32, f32) = (1000.0, 650.0);
 const ASSET: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-noisy-speech.wav");
+/// Its clean original: the key of the sidechain snapshot (a close mic gating a noisy one).
+const CLEAN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-clean-speech.wav");
 /// Where the snapshots stop the clip: during the last word ("... -14 dBFS at 7.1 s"), so
 /// that the spectrum plot shows speech over the noise and the spectrogram the six seconds
 /// before it.
@@ -63,6 +65,11 @@ fn analyse(settings: Settings) -> Model {
 
 /// [`analyse`] with a threshold curve.
 fn analyse_with_curve(settings: Settings, curve: Curve) -> Model {
+    analyse_keyed(settings, curve, &[])
+}
+
+/// [`analyse`] with a threshold curve and a key (one `Vec` per channel; empty: none).
+fn analyse_keyed(settings: Settings, curve: Curve, key: &[Vec<f32>]) -> Model {
     let (mut channels, sample_rate) = read_wav(ASSET);
     let (mut publisher, mut reader) = analysis::channel(analysis::DEFAULT_CAPACITY);
     reader.set_editor_open(true);
@@ -75,7 +82,10 @@ fn analyse_with_curve(settings: Settings, curve: Curve) -> Model {
     while pos < len {
         let end = (pos + block).min(len);
         let mut slices: Vec<&mut [f32]> = channels.iter_mut().map(|c| &mut c[pos..end]).collect();
-        processor.process_observed(&mut slices, |view| publisher.publish(view, sample_rate));
+        let key_slices: Vec<&[f32]> = key.iter().map(|c| &c[pos..end]).collect();
+        processor.process_observed_with_key(&mut slices, &key_slices, |view| {
+            publisher.publish(view, sample_rate)
+        });
         pos = end;
         model.update(&mut reader, pos as f64 / sample_rate as f64);
     }
@@ -253,6 +263,37 @@ fn a_curve_node_is_drawn_on_the_threshold_line_and_drags_in_frequency_and_level(
     // The moved node and the line through it at its new place.
     harness.run();
     harness.snapshot_options("editor_curve_dragged", &options());
+}
+
+#[test]
+fn the_key_spectrum_is_drawn_when_the_key_has_a_role() {
+    // The noisy clip gated by its clean original, as a close mic gates a distant one.
+    let settings = Settings {
+        key: Key::Gate,
+        reference: Reference::Absolute,
+        threshold_db: -70.0,
+        mode: Mode::Soft,
+        ..Settings::default()
+    };
+    let (key, _) = read_wav(CLEAN);
+    let model = analyse_keyed(settings, Curve::default(), &key);
+    let key_db = model
+        .key_db()
+        .expect("the key is published while it has a role");
+    assert!(
+        key_db.iter().any(|&db| db > -60.0),
+        "the key's level arrives"
+    );
+    let mut harness = harness(Editor {
+        view: ViewState::with_presets(Library::with_user_dir(None)),
+        model,
+        params: SettingsAccess::new(settings),
+    });
+    harness.run();
+    harness.snapshot_options("editor_key_spectrum", &options());
+    // With the key off, nothing of it is published.
+    let off = analyse_keyed(Settings::default(), Curve::default(), &key);
+    assert!(off.key_db().is_none());
 }
 
 /// Where the 4 kHz node of the test above is drawn (points), read off its snapshot.

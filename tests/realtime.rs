@@ -1,6 +1,7 @@
 //! The audio thread never allocates, whatever the host does: a long run of random parameter
-//! changes (geometry included), random block sizes from 1 to 8192, restarts, state loads and
-//! input with NaN and infinity in it, through a debug build of the CLAP plugin made with
+//! changes (geometry and the key's role included), random block sizes from 1 to 8192,
+//! restarts, state loads, a key input connected (with NaN and infinity in it too) and not,
+//! and input with NaN and infinity in it, through a debug build of the CLAP plugin made with
 //! nice-plug's `assert_process_allocs`. Any allocation inside `process()` aborts the test
 //! process (nice-plug logs a backtrace of it first).
 //!
@@ -141,7 +142,19 @@ fn random_automation_blocks_and_bad_input_never_allocate_and_stay_finite() {
             let sample = rng.gen_range(0..len);
             changes.push(plugin.change(sample, spec.id, &text));
         }
+        // Half the segments give the key a role from their start.
+        if rng.gen_bool(0.5) {
+            let role = ["gate", "duck", "reference"][rng.gen_range(0..3)];
+            changes.push(plugin.change(0, "key", role));
+        }
         changes.sort_by_key(|change| change.sample);
+        // The key connected (another signal, bad samples and all) or not (a host without
+        // sidechains passes the main port alone).
+        let key = if rng.gen_bool(0.6) {
+            segment_input(&mut rng, len, segment + 5000).0
+        } else {
+            Vec::new()
+        };
 
         let block_sizes: Vec<usize> = (0..16)
             .map(|_| match rng.gen_range(0..4) {
@@ -151,7 +164,7 @@ fn random_automation_blocks_and_bad_input_never_allocate_and_stay_finite() {
                 _ => rng.gen_range(256..=2048),
             })
             .collect();
-        let output = plugin.process(&input, &block_sizes, &changes);
+        let output = plugin.process_with_key(&input, &key, &block_sizes, &changes);
         total += len;
 
         for (channel_index, channel) in output.iter().enumerate() {
@@ -169,6 +182,7 @@ fn random_automation_blocks_and_bad_input_never_allocate_and_stay_finite() {
             let clean = clean_input(settle + 8192, segment + 1000);
             // Mix at 100 %, no "listen removed", a gate open to everything: signal must pass.
             let open = [
+                plugin.change(0, "key", "off"),
                 plugin.change(0, "mix", "100"),
                 plugin.change(0, "delta", "off"),
                 plugin.change(0, "reference", "absolute"),

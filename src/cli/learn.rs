@@ -187,10 +187,24 @@ fn learn_span(
     let config = processor.config();
     let warm_end = (start + config.window_size).min(end);
     let mut no_progress = |_| ControlFlow::Continue(());
-    processor.run_offline(&source.channels, start..warm_end, 0, None, &mut no_progress);
+    processor.run_offline(
+        &source.channels,
+        start..warm_end,
+        0,
+        &[],
+        None,
+        &mut no_progress,
+    );
     learn_settings.learn = true;
     processor.set_settings(&learn_settings);
-    processor.run_offline(&source.channels, warm_end..end, 0, None, &mut no_progress);
+    processor.run_offline(
+        &source.channels,
+        warm_end..end,
+        0,
+        &[],
+        None,
+        &mut no_progress,
+    );
     processor.masker_mut().finish_learning();
 
     match processor.masker().noise_print() {

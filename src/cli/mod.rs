@@ -187,6 +187,10 @@ pub struct RenderArgs {
     /// WAV, 24 for FLAC]
     #[arg(long, value_enum)]
     pub bits: Option<Bits>,
+    /// The key (sidechain) for key=gate, duck or reference: a file of the input's sample
+    /// rate, from the same start (silence past its end); the same key for every input
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
     #[command(flatten)]
     pub settings: SettingsArgs,
     #[command(flatten)]
@@ -267,11 +271,12 @@ pub fn usage_line(error: &clap::Error) -> String {
     format!("{line} (see spectral-mask --help)")
 }
 
-/// What `--preset`, `--set` and `--curve` make: the parameters and the threshold curve.
-#[derive(Debug, Clone, Copy)]
+/// What `--preset`, `--set` and `--curve` make: the parameters and the threshold curve;
+/// and for `render`, the key `--key` reads.
 pub struct Setup {
     pub settings: Settings,
     pub curve: Curve,
+    pub key: Option<audio::Audio>,
 }
 
 impl Setup {
@@ -365,7 +370,11 @@ fn load_setup(base: Settings, args: &SettingsArgs) -> Result<Setup, CliError> {
     if let Some(drawn) = args.curve {
         curve = drawn;
     }
-    Ok(Setup { settings, curve })
+    Ok(Setup {
+        settings,
+        curve,
+        key: None,
+    })
 }
 
 /// A preset of `ID=VALUE` lines over `base`; the first bad line is an error naming it.

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use spectral_mask::choice::Choice;
 use spectral_mask::processor::{render_prepared, stft_config};
+use spectral_mask::settings::Key;
 
 use super::audio::{self, Audio, Container, OutputFormat};
 use super::batch::{self, Outcome, Skip};
@@ -39,10 +41,31 @@ fn handle_interrupts() {
 
 pub fn run(args: &RenderArgs) -> Result<(), CliError> {
     handle_interrupts();
-    let setup = load_setup(args.learn.base_settings(), &args.settings)?;
+    let mut setup = load_setup(args.learn.base_settings(), &args.settings)?;
+    setup.key = read_key(args.key.as_deref(), setup.settings.key)?;
     match &args.output_dir {
         Some(dir) => batch::run(args, &setup, dir),
         None => run_single(args, &setup),
+    }
+}
+
+/// The key file, if one is given; a key that the settings give no role, or a role with no
+/// key, is said on one line (the render goes on: a missing key is silence).
+fn read_key(path: Option<&Path>, role: Key) -> Result<Option<Audio>, CliError> {
+    match (path, role) {
+        (Some(path), Key::Off) => eprintln!(
+            "warning: --key {} is not read: key is off (set key=gate, duck or reference)",
+            display_name(path)
+        ),
+        (None, Key::Gate | Key::Duck | Key::Reference) => eprintln!(
+            "warning: key={} without --key FILE: the key is silence",
+            Key::NAMES[role.index()]
+        ),
+        _ => {}
+    }
+    match path {
+        Some(path) if role != Key::Off => audio::read(path).map(Some),
+        _ => Ok(None),
     }
 }
 
@@ -189,7 +212,17 @@ impl Task {
         let learned = learning.print_for(settings, &audio, input)?;
         let print = learned.as_ref().map(|learned| learned.print.as_slice());
         let processor = setup.processor(audio.channels.len(), audio.sample_rate as f32, print);
-        let channels = render_prepared(processor, &audio.channels, |fraction| {
+        let key = match &setup.key {
+            Some(key) if key.sample_rate != audio.sample_rate => {
+                return Err(CliError::Usage(format!(
+                    "--key: sample rate {} Hz differs from the input's {} Hz",
+                    key.sample_rate, audio.sample_rate
+                )))
+            }
+            Some(key) => key.channels.as_slice(),
+            None => &[],
+        };
+        let channels = render_prepared(processor, &audio.channels, key, |fraction| {
             progress(fraction);
             if stopped() {
                 ControlFlow::Break(())

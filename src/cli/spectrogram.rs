@@ -214,6 +214,7 @@ fn analyse(
         &audio.channels,
         0..len,
         half_window,
+        &[],
         Some(&mut observe),
         &mut |fraction| {
             progress(fraction);

@@ -32,6 +32,8 @@ pub struct Model {
     level_db: [f32; BANDS],
     output_db: [f32; BANDS],
     threshold_db: [f32; BANDS],
+    /// Smoothed key level per band, while the key has a role.
+    key_db: [f32; BANDS],
     columns_received: u64,
     dropped: u64,
     alias_meter: Option<AliasMeter>,
@@ -49,18 +51,11 @@ impl Default for Model {
 impl Model {
     pub fn new() -> Self {
         let placeholder = crate::processor::stft_config(&crate::settings::Settings::default());
-        let mut blank = Column {
-            level_db: [SILENT_DB; BANDS],
-            gain: [1.0; BANDS],
-            threshold_db: [SILENT_DB; BANDS],
-            valid_bands: 0,
-            config: placeholder,
+        let blank = Column {
+            valid_bands: BANDS,
             sample_rate: 48_000.0,
-            frames: 0,
-            duration_s: 0.0,
-            sequence: 0,
+            ..Column::empty(placeholder)
         };
-        blank.valid_bands = BANDS;
         Self {
             history: vec![blank; HISTORY_COLUMNS],
             written: 0,
@@ -69,6 +64,7 @@ impl Model {
             level_db: [SILENT_DB; BANDS],
             output_db: [SILENT_DB; BANDS],
             threshold_db: [SILENT_DB; BANDS],
+            key_db: [SILENT_DB; BANDS],
             columns_received: 0,
             dropped: 0,
             alias_meter: None,
@@ -118,6 +114,9 @@ impl Model {
             smooth(&mut self.level_db[band], level);
             smooth(&mut self.output_db[band], output);
             smooth(&mut self.threshold_db[band], column.threshold_db[band]);
+            if column.keyed {
+                smooth(&mut self.key_db[band], column.key_db[band]);
+            }
         }
         self.latest = Some(*column);
     }
@@ -178,6 +177,13 @@ impl Model {
     /// Smoothed threshold per band (dBFS).
     pub fn threshold_db(&self) -> &[f32; BANDS] {
         &self.threshold_db
+    }
+
+    /// Smoothed key level per band (dBFS), while the newest column has the key in a role.
+    pub fn key_db(&self) -> Option<&[f32; BANDS]> {
+        self.latest
+            .is_some_and(|column| column.keyed)
+            .then_some(&self.key_db)
     }
 
     pub fn columns_received(&self) -> u64 {

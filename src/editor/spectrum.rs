@@ -278,6 +278,15 @@ impl SpectrumPlot {
             clipped.add(polyline(&geometry, level, Stroke::new(1.0, theme::INPUT)));
             clipped.add(polyline(&geometry, output, Stroke::new(1.5, theme::OUTPUT)));
         }
+        // The key, when it has a role: what gates, ducks or is the noise.
+        let key_db = model.key_db().filter(|_| has_signal);
+        if let Some(key_db) = key_db {
+            clipped.add(polyline(
+                &geometry,
+                &key_db[..valid],
+                Stroke::new(1.3, theme::KEY),
+            ));
+        }
         if let Some(floor) = &floor {
             let points: Vec<Pos2> = (0..valid)
                 .map(|band| pos2(geometry.x_of_band(band), geometry.y_of_db(floor[band])))
@@ -318,7 +327,7 @@ impl SpectrumPlot {
             );
         }
 
-        draw_key(&painter, plot, floor.is_some());
+        draw_legend(&painter, plot, floor.is_some(), key_db.is_some());
         painter.rect_stroke(
             plot,
             0.0,
@@ -471,7 +480,7 @@ fn threshold_tag(painter: &Painter, geometry: &Geometry, y_db: f32, threshold: f
 }
 
 /// What each curve is, in the plot's top-left corner.
-fn draw_key(painter: &Painter, plot: Rect, with_floor: bool) {
+fn draw_legend(painter: &Painter, plot: Rect, with_floor: bool, with_key: bool) {
     let mut x = plot.left() + 8.0;
     let y = plot.top() + 9.0;
     let mut entry = |label: &str, color: Color32, dashed: bool| {
@@ -499,6 +508,9 @@ fn draw_key(painter: &Painter, plot: Rect, with_floor: bool) {
     entry("Input", theme::INPUT, false);
     entry("Output", theme::OUTPUT, false);
     entry("Threshold", theme::ACCENT, false);
+    if with_key {
+        entry("Key", theme::KEY, false);
+    }
     if with_floor {
         entry("Noise floor", theme::NOISE_FLOOR, true);
     }

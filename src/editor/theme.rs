@@ -22,6 +22,8 @@ pub const INPUT: Color32 = Color32::from_rgb(0xa8, 0xb0, 0xbe);
 pub const NOISE_FLOOR: Color32 = Color32::from_rgb(0xb0, 0x86, 0xe8);
 /// What the mask removes: a cold blue-grey.
 pub const REDUCTION: Color32 = Color32::from_rgb(0x3e, 0x66, 0xa8);
+/// The key (sidechain) level: the signal the mask is taken from when it is not the input.
+pub const KEY: Color32 = Color32::from_rgb(0x8c, 0xe0, 0x6a);
 pub const WARNING: Color32 = Color32::from_rgb(0xf0, 0xc0, 0x40);
 pub const DANGER: Color32 = Color32::from_rgb(0xf0, 0x5a, 0x4a);
 pub const GOOD: Color32 = Color32::from_rgb(0x5c, 0xd0, 0x8a);

@@ -6,16 +6,18 @@ pub mod alias;
 pub mod curve;
 pub mod gain;
 pub mod kernel;
+pub mod key;
 pub mod noise_floor;
 pub mod presence;
 pub mod tilt;
 
 use crate::config::MAX_TRANSFORM_SIZE;
-use crate::settings::{Mode, Reference, Settings};
+use crate::settings::{Key, Mode, Reference, Settings};
 use crate::stft::{Frame, StftConfig};
 use curve::Curve;
 use gain::{db_to_gain, full_scale_power, power_to_db, smoothing_coefficient, Estimator, Gate};
 use kernel::Kernel;
+use key::KeyState;
 use noise_floor::{NoiseTracker, PrintLearner, PRINT_POINTS, SILENCE_DB};
 use presence::SpeechAbsence;
 use tilt::Tilt;
@@ -88,6 +90,7 @@ struct MaskState {
     absence: Vec<f32>,
     history: StatisticalHistory,
     tracker: NoiseTracker,
+    key: KeyState,
 }
 
 impl MaskState {
@@ -104,6 +107,7 @@ impl MaskState {
             absence: vec![0.0; MAX_BINS],
             history: StatisticalHistory::new(),
             tracker: NoiseTracker::new(MAX_BINS),
+            key: KeyState::new(MAX_BINS),
         }
     }
 
@@ -111,6 +115,7 @@ impl MaskState {
         self.smoothed.fill(1.0);
         self.history.reset();
         self.tracker.reset();
+        self.key.reset();
     }
 
     /// Takes over another mask's history over the first `bins` bins (stereo link switched
@@ -119,12 +124,14 @@ impl MaskState {
         self.smoothed[..bins].copy_from_slice(&other.smoothed[..bins]);
         self.history.copy_from(&other.history, bins);
         self.tracker.copy_from(&other.tracker, bins);
+        self.key.copy_from(&other.key, bins);
     }
 
     /// Moves the per-bin history onto a new bin grid.
     fn regrid(&mut self, old_bins: usize, new_bins: usize, scratch: &mut [f32]) {
         self.tracker.regrid(old_bins, new_bins, scratch);
         self.history.regrid(old_bins, new_bins, scratch);
+        self.key.regrid(old_bins, new_bins, scratch);
         noise_floor::regrid_values(&mut self.smoothed, old_bins, new_bins, scratch);
     }
 }
@@ -154,9 +161,13 @@ pub struct Masker {
     scratch: Vec<f32>,
     sample_rate: f32,
     linked_last_frame: bool,
-    /// The statistical rule of the last frame, if any: another rule's history (or a gate's
-    /// lack of one) is not this rule's, so a change starts it fresh.
-    estimator_last_frame: Option<Estimator>,
+    /// The statistical rule of the last frame, if any, and whether it read the key: another
+    /// rule's history (or a gate's lack of one, or another signal's) is not this rule's, so
+    /// a change starts it fresh.
+    estimator_last_frame: Option<(Estimator, bool)>,
+    /// The key's role in the last frame (`Off` when no key was analysed): a key taken up
+    /// starts from nothing, as in a fresh instance.
+    key_last_frame: Key,
 }
 
 impl Masker {
@@ -179,6 +190,7 @@ impl Masker {
             sample_rate,
             linked_last_frame: true,
             estimator_last_frame: None,
+            key_last_frame: Key::Off,
         }
     }
 
@@ -246,6 +258,12 @@ impl Masker {
         &self.masks[index].levels_db[..self.num_bins()]
     }
 
+    /// Level in dBFS of the key as mask `index` read it in the last frame (kept only while
+    /// observed); `None` when no key was analysed.
+    pub fn key_levels_db(&self, index: usize) -> Option<&[f32]> {
+        (self.key_last_frame != Key::Off).then(|| self.masks[index].key.levels_db(self.num_bins()))
+    }
+
     /// The threshold each bin of mask `index` was compared with, in dBFS.
     pub fn thresholds_db(&self, index: usize) -> &[f32] {
         &self.masks[index].thresholds_db[..self.num_bins()]
@@ -304,6 +322,31 @@ impl Masker {
             }
             mask.tracker.update(densities, silence_density, frame_s);
         }
+        let key = if frame.key.is_empty() {
+            Key::Off
+        } else {
+            settings.key
+        };
+        if key != Key::Off {
+            for (index, mask) in self.masks.iter_mut().take(num_masks).enumerate() {
+                if self.key_last_frame == Key::Off {
+                    mask.key.reset();
+                }
+                let channel = (!linked).then_some(index);
+                mask.key.update(
+                    frame.key,
+                    channel,
+                    bins,
+                    to_density,
+                    silence_density,
+                    frame_s,
+                    &mut self.scratch,
+                );
+            }
+        }
+        self.key_last_frame = key;
+        // Gating and ducking compare the key's bins with the threshold, not the signal's.
+        let key_detects = matches!(key, Key::Gate | Key::Duck);
         self.learn(settings, to_density, bins);
 
         // Reference, chosen once per frame.
@@ -317,13 +360,23 @@ impl Masker {
         let silence = full_scale * 1e-30;
         for mask in self.masks.iter_mut().take(num_masks) {
             let thresholds = &mut mask.threshold_powers[..bins];
-            match settings.reference {
-                Reference::Absolute => thresholds.fill(full_scale),
-                Reference::Print if use_print => {
+            let floor = if key_detects {
+                mask.key.floor_densities(bins)
+            } else {
+                mask.tracker.densities(bins)
+            };
+            match (key, settings.reference) {
+                (Key::Reference, _) => scale_into(
+                    mask.key.reference_densities(bins),
+                    frame.window_power,
+                    thresholds,
+                ),
+                (_, Reference::Absolute) => thresholds.fill(full_scale),
+                (_, Reference::Print) if use_print => {
                     scale_into(&self.print_bins[..bins], frame.window_power, thresholds)
                 }
-                Reference::Adaptive | Reference::Print => {
-                    scale_into(mask.tracker.densities(bins), frame.window_power, thresholds)
+                (_, Reference::Adaptive | Reference::Print) => {
+                    scale_into(floor, frame.window_power, thresholds)
                 }
             }
             let tilt = self
@@ -339,12 +392,13 @@ impl Masker {
         // Gain rule and time smoothing. A statistical rule taken up after another rule starts
         // from nothing, as a fresh instance would, not from the history it left.
         let estimator = statistical_estimator(settings.mode);
-        if estimator.is_some() && estimator != self.estimator_last_frame {
+        let rule = estimator.map(|estimator| (estimator, key_detects));
+        if rule.is_some() && rule != self.estimator_last_frame {
             for mask in &mut self.masks {
                 mask.history.reset();
             }
         }
-        self.estimator_last_frame = estimator;
+        self.estimator_last_frame = rule;
         let floor_gain = db_to_gain(settings.floor_db);
         let attack = smoothing_coefficient(settings.attack_ms, frame_s);
         let release = smoothing_coefficient(settings.release_ms, frame_s);
@@ -352,7 +406,11 @@ impl Masker {
         let bin_hz = self.sample_rate / config.transform_size() as f32;
         let gate = Gate::new(settings.mode, settings.knee_db);
         for mask in self.masks.iter_mut().take(num_masks) {
-            let powers = &mask.powers[..bins];
+            let powers = if key_detects {
+                mask.key.powers(bins)
+            } else {
+                &mask.powers[..bins]
+            };
             let thresholds = &mask.threshold_powers[..bins];
             let targets = &mut mask.targets[..bins];
             match estimator {
@@ -379,15 +437,30 @@ impl Masker {
                 }
                 None => gain::gate_gains(powers, thresholds, &gate, floor_gain, targets),
             }
-            gain::smooth_in_time(targets, &mut mask.smoothed[..bins], attack, release);
+            if key == Key::Duck {
+                // Where the key opens the gate, the ducker closes.
+                for target in targets.iter_mut() {
+                    *target = (1.0 + floor_gain - *target).clamp(floor_gain, 1.0);
+                }
+            }
+            // Attack is how fast a bin follows the key's arrival: for a ducker, that is the
+            // gain going down.
+            let (opening, closing) = match key {
+                Key::Duck => (release, attack),
+                _ => (attack, release),
+            };
+            gain::smooth_in_time(targets, &mut mask.smoothed[..bins], opening, closing);
             if self.observed {
                 for ((level, threshold), (&power, &threshold_power)) in mask.levels_db[..bins]
                     .iter_mut()
                     .zip(&mut mask.thresholds_db[..bins])
-                    .zip(powers.iter().zip(thresholds))
+                    .zip(mask.powers[..bins].iter().zip(thresholds))
                 {
                     *level = power_to_db(power, full_scale);
                     *threshold = power_to_db(threshold_power, full_scale);
+                }
+                if key != Key::Off {
+                    mask.key.observe_levels(bins, full_scale);
                 }
             }
         }

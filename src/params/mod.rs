@@ -25,8 +25,8 @@ pub use threshold_curve::ThresholdCurve;
 
 use crate::choice::Choice;
 use crate::settings::{
-    self, declare_params, specs, KernelKind, Mode, ParamKind, ParamSpec, Reference, SettingValue,
-    Settings,
+    self, declare_params, specs, KernelKind, Key, Mode, ParamKind, ParamSpec, Reference,
+    SettingValue, Settings,
 };
 use crate::stft::WindowKind;
 

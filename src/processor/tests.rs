@@ -1,7 +1,7 @@
 use super::*;
 use crate::mask::alias::AliasMeter;
 use crate::mask::kernel::Kernel;
-use crate::settings::{KernelKind, Mode, Reference};
+use crate::settings::{KernelKind, Key, Mode, Reference};
 use crate::stft::tests::{max_error_db, noise};
 use crate::stft::WindowKind;
 
@@ -717,4 +717,228 @@ fn a_curve_20_db_up_above_4_khz_cuts_there_only_and_survives_a_window_change() {
         }
     }
     assert_eq!(processor.masker().curve(), &curve);
+}
+
+/// Runs `main` (one `Vec` per channel) with `key` through one processor in 512-sample
+/// blocks, switching to `later`'s settings in the block that holds its sample; returns the output aligned
+/// with the input.
+fn run_keyed(
+    settings: &Settings,
+    later: Option<(usize, Settings)>,
+    main: &[Vec<f32>],
+    key: &[Vec<f32>],
+) -> Vec<Vec<f32>> {
+    let mut processor = Processor::new(main.len(), RATE, *settings);
+    let latency = processor.latency_samples();
+    let len = main[0].len() + latency;
+    let pad = |channel: &Vec<f32>| {
+        let mut padded = channel.clone();
+        padded.resize(len, 0.0);
+        padded
+    };
+    let mut output: Vec<Vec<f32>> = main.iter().map(pad).collect();
+    let key: Vec<Vec<f32>> = key.iter().map(pad).collect();
+    for start in (0..len).step_by(512) {
+        if let Some((at, settings)) = later {
+            if (start..start + 512).contains(&at) {
+                processor.set_settings(&settings);
+            }
+        }
+        let end = (start + 512).min(len);
+        let mut blocks: Vec<&mut [f32]> = output.iter_mut().map(|c| &mut c[start..end]).collect();
+        let key_blocks: Vec<&[f32]> = key.iter().map(|c| &c[start..end]).collect();
+        processor.process_with_key(&mut blocks, &key_blocks);
+    }
+    output
+        .into_iter()
+        .map(|mut c| c.split_off(latency))
+        .collect()
+}
+
+/// A key loud across the 250 Hz band [`KEY_BAND`] and silent elsewhere: sines every 10 Hz
+/// from 2505 to 2745 Hz, each at `amplitude`, with scattered phases.
+fn band_key(len: usize, amplitude: f32) -> Vec<f32> {
+    let tones: Vec<(f32, f32)> = (0..25)
+        .map(|k| (2505.0 + 10.0 * k as f32, (k * k) as f32 * 0.7))
+        .collect();
+    (0..len)
+        .map(|i| {
+            let t = i as f32 / RATE;
+            tones
+                .iter()
+                .map(|(hz, phase)| amplitude * (std::f32::consts::TAU * hz * t + phase).sin())
+                .sum()
+        })
+        .collect()
+}
+
+/// Cut in dB per 250 Hz band over `span` of `input` and `output`.
+fn cuts_250_hz(input: &[f32], output: &[f32], span: std::ops::Range<usize>) -> Vec<f32> {
+    let before = band_levels_db(&input[span.clone()], 96);
+    let after = band_levels_db(&output[span], 96);
+    before.iter().zip(&after).map(|(b, a)| b - a).collect()
+}
+
+/// The band 2500..2750 Hz, where the keys below are loud.
+const KEY_BAND: usize = 10;
+
+fn keyed_settings(key: Key) -> Settings {
+    Settings {
+        key,
+        reference: Reference::Absolute,
+        threshold_db: -40.0,
+        mode: Mode::Binary,
+        floor_db: -30.0,
+        ..Settings::default()
+    }
+}
+
+#[test]
+fn duck_reduces_the_signal_where_the_key_is_loud_and_nowhere_else() {
+    let second = RATE as usize;
+    let main: Vec<f32> = noise(4 * second, 45).iter().map(|x| x * 0.25).collect();
+    let key = band_key(4 * second, 0.05);
+    let output = run_keyed(
+        &keyed_settings(Key::Duck),
+        None,
+        std::slice::from_ref(&main),
+        &[key],
+    );
+    let cuts = cuts_250_hz(&main, &output[0], second..4 * second);
+    assert!(
+        cuts[KEY_BAND] > 15.0,
+        "key band cut {:.1} dB",
+        cuts[KEY_BAND]
+    );
+    for (band, cut) in cuts.iter().enumerate() {
+        if band.abs_diff(KEY_BAND) >= 2 {
+            assert!(cut.abs() < 1.0, "band {band} cut {cut:.1} dB");
+        }
+    }
+}
+
+#[test]
+fn gate_passes_the_signal_where_the_key_is_loud_and_nowhere_else() {
+    let second = RATE as usize;
+    let main: Vec<f32> = noise(4 * second, 46).iter().map(|x| x * 0.25).collect();
+    let key = band_key(4 * second, 0.05);
+    let output = run_keyed(
+        &keyed_settings(Key::Gate),
+        None,
+        std::slice::from_ref(&main),
+        &[key],
+    );
+    let cuts = cuts_250_hz(&main, &output[0], second..4 * second);
+    assert!(
+        cuts[KEY_BAND].abs() < 1.0,
+        "key band cut {:.1} dB",
+        cuts[KEY_BAND]
+    );
+    for (band, cut) in cuts.iter().enumerate() {
+        if band.abs_diff(KEY_BAND) >= 2 {
+            assert!(*cut > 15.0, "band {band} cut only {cut:.1} dB");
+        }
+    }
+}
+
+#[test]
+fn a_key_without_a_role_changes_nothing_and_a_missing_key_is_silence() {
+    let second = RATE as usize;
+    let main: Vec<f32> = noise(2 * second, 47).iter().map(|x| x * 0.25).collect();
+    let key = band_key(2 * second, 0.05);
+    let plain = run_keyed(&Settings::default(), None, std::slice::from_ref(&main), &[]);
+    let keyed = run_keyed(
+        &Settings::default(),
+        None,
+        std::slice::from_ref(&main),
+        &[key],
+    );
+    assert_eq!(plain, keyed, "key = off reads no key");
+    // Gating by nothing closes every bin to the floor (-30 dB).
+    let gated = run_keyed(
+        &keyed_settings(Key::Gate),
+        None,
+        std::slice::from_ref(&main),
+        &[],
+    );
+    let cut = 20.0 * (rms(&main[second..]) / rms(&gated[0][second..])).log10();
+    assert!((cut - 30.0).abs() < 1.0, "cut {cut:.1} dB");
+}
+
+fn rms(x: &[f32]) -> f32 {
+    (x.iter().map(|v| v * v).sum::<f32>() / x.len() as f32).sqrt()
+}
+
+#[test]
+fn each_unlinked_channel_follows_its_own_key_channel_and_a_mono_key_keys_both() {
+    let second = RATE as usize;
+    let main: Vec<Vec<f32>> = (0..2)
+        .map(|seed| {
+            noise(3 * second, 48 + seed)
+                .iter()
+                .map(|x| x * 0.25)
+                .collect()
+        })
+        .collect();
+    let unlinked = Settings {
+        stereo_link: false,
+        ..keyed_settings(Key::Duck)
+    };
+    let loud = band_key(3 * second, 0.05);
+    let key_left_only = [loud.clone(), vec![0.0; 3 * second]];
+    let output = run_keyed(&unlinked, None, &main, &key_left_only);
+    let left = cuts_250_hz(&main[0], &output[0], second..3 * second);
+    let right = cuts_250_hz(&main[1], &output[1], second..3 * second);
+    assert!(
+        left[KEY_BAND] > 15.0,
+        "left ducked {:.1} dB",
+        left[KEY_BAND]
+    );
+    assert!(
+        right[KEY_BAND].abs() < 1.0,
+        "right ducked {:.1} dB",
+        right[KEY_BAND]
+    );
+    let output = run_keyed(&unlinked, None, &main, &[loud]);
+    for (channel, output) in main.iter().zip(&output) {
+        let cuts = cuts_250_hz(channel, output, second..3 * second);
+        assert!(
+            cuts[KEY_BAND] > 15.0,
+            "mono key ducks {:.1} dB",
+            cuts[KEY_BAND]
+        );
+    }
+}
+
+#[test]
+fn a_key_switched_on_mid_stream_behaves_like_a_fresh_instance() {
+    let second = RATE as usize;
+    let main: Vec<f32> = noise(4 * second, 50).iter().map(|x| x * 0.25).collect();
+    let key: Vec<f32> = noise(4 * second, 51).iter().map(|x| x * 0.1).collect();
+    for role in [Key::Gate, Key::Duck] {
+        let keyed = keyed_settings(role);
+        let off = Settings {
+            key: Key::Off,
+            ..keyed
+        };
+        let switched = run_keyed(
+            &off,
+            Some((2 * second, keyed)),
+            std::slice::from_ref(&main),
+            std::slice::from_ref(&key),
+        );
+        let fresh = run_keyed(
+            &keyed,
+            None,
+            std::slice::from_ref(&main),
+            std::slice::from_ref(&key),
+        );
+        let span = 3 * second..4 * second;
+        let worst = switched[0][span.clone()]
+            .iter()
+            .zip(&fresh[0][span])
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(worst < 1e-5, "{role:?}: {worst}");
+    }
 }

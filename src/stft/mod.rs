@@ -8,6 +8,11 @@
 //! are overlap-added (the tails are part of the filtered signal, not waste). There is no
 //! synthesis window: it would cut those tails off.
 //!
+//! A key (sidechain) signal can ride along: its samples enter rings of their own and, when
+//! asked for, are analysed with the same window at the same frame times, so a mask computed
+//! from the key lines up with the main signal bin for bin and sample for sample. The key is
+//! never resynthesised.
+//!
 //! Knows nothing of masks or plugins. Allocates in [`Stft::new`] only.
 
 mod fft;
@@ -115,6 +120,9 @@ impl StftConfig {
 pub struct Frame<'a> {
     /// One spectrum per channel, each `config.num_bins()` long. Change values, not lengths.
     pub spectra: &'a mut [Vec<Complex<f32>>],
+    /// The key's spectra for the same frame (one per key channel), or empty when the key is
+    /// not analysed.
+    pub key: &'a [Vec<Complex<f32>>],
     pub config: StftConfig,
     /// Sum of the analysis window: a full-scale sine centred on a bin has magnitude
     /// `window_sum / 2`, whatever the window, `N` and `P`.
@@ -145,6 +153,10 @@ pub struct Stft {
     rings: Vec<ChannelRings>,
     /// Spectra handed to the frame callback; allocated for the largest M.
     spectra: Vec<Vec<Complex<f32>>>,
+    /// The key's input rings, written whether or not the key is analysed, so its first
+    /// analysed frame holds a full window.
+    key_rings: Vec<Vec<f32>>,
+    key_spectra: Vec<Vec<Complex<f32>>>,
     /// The padded time frame, reused for analysis and synthesis.
     frame: Vec<f32>,
     window: Vec<f32>,
@@ -168,6 +180,11 @@ const OUTPUT_RING: usize = 2 * MAX_TRANSFORM_SIZE;
 impl Stft {
     /// Allocates everything for the largest settings, so later switches never allocate.
     pub fn new(num_channels: usize, config: StftConfig) -> Self {
+        Self::with_key(num_channels, 0, config)
+    }
+
+    /// [`Self::new`] with room for a key of `key_channels` channels.
+    pub fn with_key(num_channels: usize, key_channels: usize, config: StftConfig) -> Self {
         let max_bins = MAX_TRANSFORM_SIZE / 2 + 1;
         let mut stft = Self {
             config,
@@ -179,6 +196,10 @@ impl Stft {
                 })
                 .collect(),
             spectra: (0..num_channels)
+                .map(|_| Vec::with_capacity(max_bins))
+                .collect(),
+            key_rings: vec![vec![0.0; INPUT_RING]; key_channels],
+            key_spectra: (0..key_channels)
                 .map(|_| Vec::with_capacity(max_bins))
                 .collect(),
             frame: vec![0.0; MAX_TRANSFORM_SIZE],
@@ -242,6 +263,9 @@ impl Stft {
             rings.input.fill(0.0);
             rings.output.fill(0.0);
         }
+        for ring in &mut self.key_rings {
+            ring.fill(0.0);
+        }
         self.time = 0;
         self.since_frame = 0;
         self.grid_offset = 0;
@@ -279,7 +303,7 @@ impl Stft {
         self.window_power = window.iter().map(|w| w * w).sum();
         // Spectra are exactly `num_bins` long while this geometry is in use; the capacity
         // is the largest M's, so this never allocates.
-        for spectrum in &mut self.spectra {
+        for spectrum in self.spectra.iter_mut().chain(&mut self.key_spectra) {
             spectrum.resize(config.num_bins(), Complex::default());
         }
     }
@@ -291,7 +315,24 @@ impl Stft {
     ///
     /// # Panics
     /// If the number of channels differs from the engine's or the slices differ in length.
-    pub fn process<F: FnMut(&mut Frame)>(&mut self, channels: &mut [&mut [f32]], mut on_frame: F) {
+    pub fn process<F: FnMut(&mut Frame)>(&mut self, channels: &mut [&mut [f32]], on_frame: F) {
+        self.process_keyed(channels, &[], false, on_frame);
+    }
+
+    /// [`Self::process`] with a key: `key` holds the key's samples for the same span (one
+    /// slice per key channel, as long as the main channels; fewer slices repeat the last, none
+    /// is silence). With `analyse_key`, each frame carries the key's spectra in
+    /// [`Frame::key`].
+    ///
+    /// # Panics
+    /// As [`Self::process`], and if a key slice is shorter than the main channels.
+    pub fn process_keyed<F: FnMut(&mut Frame)>(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        key: &[&[f32]],
+        analyse_key: bool,
+        mut on_frame: F,
+    ) {
         assert_eq!(channels.len(), self.rings.len(), "channel count");
         let len = channels.first().map_or(0, |channel| channel.len());
         assert!(channels.iter().all(|channel| channel.len() == len));
@@ -314,11 +355,26 @@ impl Stft {
                     }
                 }
             }
+            for (index, ring) in self.key_rings.iter_mut().enumerate() {
+                let source = key.get(index).or(key.last());
+                for (ring_start, offset, count) in ring_segments(self.time, chunk, INPUT_RING) {
+                    let slots = &mut ring[ring_start..ring_start + count];
+                    match source {
+                        Some(source) => {
+                            let source = &source[pos + offset..pos + offset + count];
+                            for (slot, &sample) in slots.iter_mut().zip(source) {
+                                *slot = sanitized(sample);
+                            }
+                        }
+                        None => slots.fill(0.0),
+                    }
+                }
+            }
             self.time += chunk as u64;
             self.since_frame += chunk;
             if self.since_frame == hop {
                 self.since_frame = 0;
-                self.process_frame(&mut on_frame);
+                self.process_frame(analyse_key, &mut on_frame);
             }
             self.read_output(channels, pos, chunk);
             pos += chunk;
@@ -356,7 +412,7 @@ impl Stft {
         }
     }
 
-    fn process_frame<F: FnMut(&mut Frame)>(&mut self, on_frame: &mut F) {
+    fn process_frame<F: FnMut(&mut Frame)>(&mut self, analyse_key: bool, on_frame: &mut F) {
         let config = self.config;
         let n = config.window_size;
         let m = config.transform_size();
@@ -364,13 +420,23 @@ impl Stft {
         // The frame holds input times [start, start + N).
         let start = self.time.wrapping_sub(n as u64);
 
-        for (rings, spectrum) in self.rings.iter().zip(self.spectra.iter_mut()) {
+        let key_inputs = if analyse_key {
+            &self.key_rings[..]
+        } else {
+            &[]
+        };
+        let inputs = self.rings.iter().map(|rings| &rings.input[..]);
+        let key_spectra = &mut self.key_spectra[..key_inputs.len()];
+        for (input, spectrum) in inputs
+            .chain(key_inputs.iter().map(Vec::as_slice))
+            .zip(self.spectra.iter_mut().chain(key_spectra.iter_mut()))
+        {
             let frame = &mut self.frame[..m];
             frame[..offset].fill(0.0);
             frame[offset + n..].fill(0.0);
             let windowed = &mut frame[offset..offset + n];
             for (ring_start, at, count) in ring_segments(start, n, INPUT_RING) {
-                let input = &rings.input[ring_start..ring_start + count];
+                let input = &input[ring_start..ring_start + count];
                 let window = &self.window[at..at + count];
                 for ((slot, &x), &w) in windowed[at..at + count].iter_mut().zip(input).zip(window) {
                     *slot = x * w;
@@ -381,6 +447,7 @@ impl Stft {
 
         on_frame(&mut Frame {
             spectra: &mut self.spectra,
+            key: &self.key_spectra[..key_inputs.len()],
             config,
             window_sum: self.window_sum,
             window_power: self.window_power,

@@ -558,7 +558,21 @@ impl Plugin {
         block_sizes: &[usize],
         changes: &[ParamChange],
     ) -> Vec<Vec<f32>> {
+        self.process_with_key(input, &[], block_sizes, changes)
+    }
+
+    /// [`Self::process`] with `key` (one `Vec` per channel, as long as the input) on the
+    /// plugin's second input port, the key; an empty `key` passes the main port alone, as a
+    /// host without sidechains does.
+    pub fn process_with_key(
+        &mut self,
+        input: &[Vec<f32>],
+        key: &[Vec<f32>],
+        block_sizes: &[usize],
+        changes: &[ParamChange],
+    ) -> Vec<Vec<f32>> {
         assert_eq!(input.len(), self.num_channels);
+        assert!(key.iter().all(|channel| channel.len() == input[0].len()));
         let len = input[0].len();
         let max_block = self.max_block as usize;
         let mut blocks = Vec::new();
@@ -601,8 +615,9 @@ impl Plugin {
             let audio_thread = scope.spawn(move || {
                 let mut output = vec![vec![0.0f32; len]; num_channels];
                 let mut in_block = vec![vec![0.0f32; max_block]; num_channels];
+                let mut key_block = vec![vec![0.0f32; max_block]; key.len()];
                 let mut out_block = vec![vec![0.0f32; max_block]; num_channels];
-                let mut input_ports = AudioPorts::with_capacity(num_channels, 1);
+                let mut input_ports = AudioPorts::with_capacity(num_channels + key.len(), 2);
                 let mut output_ports = AudioPorts::with_capacity(num_channels, 1);
                 let mut output_events = EventBuffer::new();
                 let started = processor
@@ -612,14 +627,16 @@ impl Plugin {
                     for (block, channel) in in_block.iter_mut().zip(input) {
                         block[..size].copy_from_slice(&channel[start..start + size]);
                     }
-                    let input_audio = input_ports.with_input_buffers([AudioPortBuffer {
-                        latency: 0,
-                        channels: AudioPortBufferType::f32_input_only(
-                            in_block
-                                .iter_mut()
-                                .map(|block| InputChannel::variable(&mut block[..size])),
-                        ),
-                    }]);
+                    for (block, channel) in key_block.iter_mut().zip(key) {
+                        block[..size].copy_from_slice(&channel[start..start + size]);
+                    }
+                    let ports = [&mut in_block, &mut key_block];
+                    let input_audio = input_ports.with_input_buffers(
+                        ports
+                            .into_iter()
+                            .take(1 + usize::from(!key.is_empty()))
+                            .map(|blocks| input_port(blocks, size)),
+                    );
                     let mut output_audio = output_ports.with_output_buffers([AudioPortBuffer {
                         latency: 0,
                         channels: AudioPortBufferType::f32_output_only(
@@ -658,6 +675,24 @@ impl Plugin {
             self.service_main_thread();
         }
         output
+    }
+}
+
+/// One input port's buffer: the first `size` samples of each block.
+fn input_port(
+    blocks: &mut [Vec<f32>],
+    size: usize,
+) -> AudioPortBuffer<
+    impl Iterator<Item = InputChannel<'_, f32>>,
+    std::array::IntoIter<InputChannel<'static, f64>, 0>,
+> {
+    AudioPortBuffer {
+        latency: 0,
+        channels: AudioPortBufferType::f32_input_only(
+            blocks
+                .iter_mut()
+                .map(move |block| InputChannel::variable(&mut block[..size])),
+        ),
     }
 }
 

@@ -275,8 +275,7 @@ impl BufferManager {
             )
         {
             // Since these buffers are backed by our own storage, we can fill them with zeroes if
-            // the pointers are missing for whatever reason that might be
-            crate::nice_debug_assert!(input_channel_pointers.is_some());
+            // the pointers are missing (a host that does not connect the port)
             match input_channel_pointers {
                 Some(input_channel_pointers) => {
                     crate::nice_debug_assert_eq!(
@@ -311,7 +310,9 @@ impl BufferManager {
                     }
                 }
                 None => {
+                    // Within the capacity reserved for `max_buffer_size`: never allocates.
                     for channel in input_storage.iter_mut() {
+                        channel.resize(num_samples, 0.0);
                         channel.fill(0.0);
                     }
                 }
