@@ -146,16 +146,8 @@ def choose_ducker(scratch):
             cmd += ["--set", setting]
         subprocess.run(cmd, check=True, capture_output=True)
         rows.append((candidate, ducker_figures(key_cells, main_cells, cells(read_mono(out)))))
-    eligible = [row for row in rows if row[1]["elsewhere"] < 1.0]
-    if not eligible:
-        raise SystemExit(f"error: no candidate for {name} meets its condition")
-    chosen, chosen_figures = max(eligible, key=lambda row: row[1]["under_key"])
-    settings = base + chosen
-    cmd = [str(BINARY), "preset", "save", str(PRESETS / f"{name}.json"), "--name", title]
-    for setting in settings:
-        cmd += ["--set", setting]
-    subprocess.run(cmd, check=True, capture_output=True)
-    print(f"{name}: {' '.join(settings)}  (under the key {chosen_figures['under_key']:.1f} dB)")
+    chosen = choose_and_save(name, title, base, rows, lambda f: f["elsewhere"] < 1.0,
+                             "under_key")
     lines = [f"## {title} (`{name}.json`)", "", f"For: {purpose}. "
              f"Fixed: `{' '.join(base)}`; rendered on pink noise keyed by the clean clip "
              "(`render pink.wav out.wav --key assets/demo-clean-speech.wav`), chosen by the "
@@ -168,6 +160,22 @@ def choose_ducker(scratch):
         lines.append(f"| `{' '.join(candidate)}` | {f['under_key']:.1f} dB | "
                      f"{f['elsewhere']:.1f} dB | {mark} |")
     return lines + [""]
+
+
+def choose_and_save(name, title, base, rows, condition, figure):
+    """The candidate of `rows` (candidate, figures) with the best `figure` among those that
+    meet `condition`, saved as the preset NAME.json; returns it."""
+    eligible = [row for row in rows if condition(row[1])]
+    if not eligible:
+        raise SystemExit(f"error: no candidate for {name} meets its condition")
+    chosen, chosen_figures = max(eligible, key=lambda row: row[1][figure])
+    settings = base + chosen
+    cmd = [str(BINARY), "preset", "save", str(PRESETS / f"{name}.json"), "--name", title]
+    for setting in settings:
+        cmd += ["--set", setting]
+    subprocess.run(cmd, check=True, capture_output=True)
+    print(f"{name}: {' '.join(settings)}  ({figure} {chosen_figures[figure]:+.2f})")
+    return chosen
 
 
 def read_mono(path):
@@ -244,16 +252,7 @@ def main():
             for candidate in candidates:
                 settings = base + candidate
                 rows.append((candidate, figures(clean, noisy, render(settings, out), pauses)))
-            eligible = [row for row in rows if condition(row[1])]
-            if not eligible:
-                raise SystemExit(f"error: no candidate for {name} meets its condition")
-            chosen, chosen_figures = max(eligible, key=lambda row: row[1][key])
-            settings = base + chosen
-            cmd = [str(BINARY), "preset", "save", str(PRESETS / f"{name}.json"), "--name", title]
-            for setting in settings:
-                cmd += ["--set", setting]
-            subprocess.run(cmd, check=True, capture_output=True)
-            print(f"{name}: {' '.join(settings)}  ({key} {chosen_figures[key]:+.2f})")
+            chosen = choose_and_save(name, title, base, rows, condition, key)
             lines += [f"## {title} (`{name}.json`)", "", f"For: {purpose}. "
                       f"Fixed: `{' '.join(base) or 'nothing'}`; chosen by the best **{key}** "
                       f"where the condition holds ({rule}).",

@@ -288,13 +288,18 @@ impl BufferManager {
                         .take(input_channel_pointers.num_channels)
                     {
                         let input_channel_pointer =
-                            unsafe { input_channel_pointers.ptrs.as_ptr().add(channel_idx) };
+                            unsafe { *input_channel_pointers.ptrs.as_ptr().add(channel_idx) };
 
                         crate::nice_debug_assert!(num_samples <= channel.capacity());
                         channel.resize(num_samples, 0.0);
+                        // A host may give an inactive bus's channels no buffer at all
+                        if input_channel_pointer.is_null() {
+                            channel.fill(0.0);
+                            continue;
+                        }
                         channel.copy_from_slice(unsafe {
                             std::slice::from_raw_parts_mut(
-                                (*input_channel_pointer).add(sample_offset),
+                                input_channel_pointer.add(sample_offset),
                                 num_samples,
                             )
                         })
@@ -306,6 +311,7 @@ impl BufferManager {
                         .iter_mut()
                         .skip(input_channel_pointers.num_channels)
                     {
+                        channel.resize(num_samples, 0.0);
                         channel.fill(0.0);
                     }
                 }
