@@ -23,6 +23,13 @@
 #   silence     at its defaults, on a region that starts after 1.5 s of digital silence in the
 #               timeline, the plugin cuts steady noise by more than 10 dB from 2 s after the noise
 #               starts
+#   sidechain   INFO only: Ardour's sidechain (Route:add_sidechain, a pre-fader send from "T 2",
+#               whose take is now the demo's clean speech) keys the plugin on "T 1" in key=duck;
+#               prints the cut where the key is loudest and where it is silent, and how much later
+#               the cut lines up best. Ardour 7.3 does not delay the key by the plugin's latency
+#               (it reads "T 1" that much ahead, "T 2" not: T 2 and its send report latency 0),
+#               so the ducking comes one latency (3071 samples) after the voice; not a verdict
+#               on the plugin, which the clack-host test measures (tests/sidechain.rs).
 set -uo pipefail
 
 BUNDLE=$(realpath -e "${1:?usage: ardour.sh BUNDLE.vst3 OUTDIR}") || exit 2
@@ -31,6 +38,7 @@ RATE=48000
 REC_SECONDS=4          # recorded take = length of the test regions (about 3.9 s)
 SILENCE=72000          # samples of digital silence before the region in the "silence" check
 PRESET=5e0c3a52-6a0b-4f43-9d5e-2f6f0e0a5a01
+SPEECH=$(realpath "$(dirname "${BASH_SOURCE[0]}")/../../assets/demo-clean-speech.wav")
 
 PASSED=0
 FAILED=0
@@ -90,6 +98,7 @@ cat > "$T/sm.lua" << 'EOF_LUA'
 --  null     plugin passing everything + polarity-inverted dry track, export
 --  static   plugin at Reference=absolute, Threshold=-45 dBFS (engine buffer size SM_BUFSIZE)
 --  silence  region of "T 1" moved to SM_SILENCE samples, plugin at its defaults
+--  sidechain  plugin on "T 1" keyed (duck) by "T 2" through Ardour's sidechain, export
 local mode = os.getenv("SM_MODE")
 local dir, out = os.getenv("SM_SESSION_DIR"), os.getenv("SM_OUT")
 local rate = tonumber(os.getenv("SM_RATE"))
@@ -210,6 +219,27 @@ elseif mode == "null" then
   for c = 0, 1 do t2:phase_control():set_phase_invert(c, true) end
   sleep(0.3)
   export("null")
+elseif mode == "sidechain" then
+  -- the sidechain ducker's settings (key duck, soft, -80 dBFS, floor -30 dB, release 80 ms)
+  set("Key", 2)
+  set("Reference", 0)
+  set("Mode", 1)
+  set("Threshold", -80)
+  set("Floor", -30)
+  set("Release", 80)
+  assert(t1:add_sidechain(p), "add_sidechain failed")
+  local send = ARDOUR.LuaAPI.new_send(Session, t2, t2:amp())
+  assert(not send:isnil(), "new_send failed")
+  local from, to = send:to_send():output(), p:to_plugininsert():sidechain_input()
+  for c = 0, 1 do
+    assert(from:nth(c):connect(to:nth(c):name()) == 0, "connecting the sidechain failed")
+  end
+  -- "T 2" reaches the plugin only, through its pre-fader send
+  t2:mute_control():set_value(0, nogroup())
+  t2:gain_control():set_value(0, nogroup())
+  sleep(0.3)
+  print("SIDECHAIN latency T 1", t1:signal_latency(), "T 2", t2:signal_latency(), "send", send:signal_latency())
+  export("sidechain")
 elseif mode == "main" then
   set("Reference", 0)
   -- Threshold automation, -140 -> +20 dB (its whole range) across the session, in Play mode
@@ -278,6 +308,17 @@ def rms(x):
     return float(np.sqrt(np.mean(np.square(x)))) if np.size(x) else 0.0
 
 
+def cells(x, size=2048, hop=1024):
+    """Power in time-frequency cells: frames by third-octave bands from 100 Hz to 16 kHz."""
+    edges = 100 * 2 ** (np.arange(23) / 3)
+    freqs = np.fft.rfftfreq(size, 1 / 48000)
+    window = np.hanning(size + 1)[:-1]
+    frames = np.array([x[j:j + size] * window for j in range(0, len(x) - size, hop)])
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    return np.stack([power[:, (freqs >= lo) & (freqs < hi)].sum(1)
+                     for lo, hi in zip(edges[:-1], edges[1:])], axis=1)
+
+
 def main(kind, a):
     if kind == "input":
         n, paths = int(a[0]), a[1:]
@@ -287,6 +328,17 @@ def main(kind, a):
         for p in paths[1:]:
             ch, path = p.split(":", 1)
             write(path, x[:, int(ch)])
+        return "OK"
+    if kind == "key":  # LEN SPEECH.wav KEY.wav CH:MONO.wav...: the first LEN samples of speech
+        import wave
+        n, speech, paths = int(a[0]), wave.open(a[1]), a[2:]
+        assert speech.getsampwidth() == 2 and speech.getframerate() == 48000, a[1]
+        pcm = np.frombuffer(speech.readframes(n), dtype="<i2").reshape(-1, speech.getnchannels())
+        key = np.zeros(n)
+        key[:len(pcm)] = pcm[:, 0] / 32768.0
+        write(paths[0], np.stack([key, key], axis=1))
+        for p in paths[1:]:
+            write(p.split(":", 1)[1], key)
         return "OK"
     ref = read(a[0])
     y = read(a[1])[:, :ref.shape[1]] if len(a) > 1 else None
@@ -307,6 +359,25 @@ def main(kind, a):
             return f"BAD lengths differ: {n} vs {len(y)}"
         r = db(rms(y[edge:n - edge] - ref[edge:n - edge])) - db(rms(ref[:n]))
         return ("OK" if r <= -100 else "BAD") + f" residual {r:.1f} dB"
+    if kind == "sidechain":  # REF OUT KEY: the cut where the key is loudest and where silent
+        cell = lambda x: cells(x[:, 0])
+        k, i, o = cell(read(a[2])), cell(ref), cell(y)
+        top = k.max()
+        strong = k > top * 1e-2
+        quiet = k < top * 1e-6
+        silent = np.zeros_like(quiet)
+        silent[2:-2] = quiet[:-4] & quiet[1:-3] & quiet[2:-2] & quiet[3:-1] & quiet[4:]
+        strong[:8] = strong[-8:] = False
+        silent[:8] = silent[-8:] = False
+
+        def cut(mask, late=0):  # with the key's cells taken `late` frames later
+            shifted = np.roll(mask, late, axis=0)
+            return 10 * np.log10(i[shifted].sum() / o[shifted].sum())
+        under, elsewhere = cut(strong), cut(silent)
+        best = max(range(0, 6), key=lambda late: cut(strong, late))
+        return (f"OK key=duck cuts the noise {under:.1f} dB where the key is loudest, "
+                f"{elsewhere:.1f} dB where it is silent; {cut(strong, best):.1f} dB where it was "
+                f"loudest {best * 1024} samples earlier")
     if kind == "silence":  # REF OUT START: the noise starts at START; gain from 2 s later on
         start, skip = int(a[2]), 2 * 48000
         n = min(len(ref), len(y) - start) - edge
@@ -391,6 +462,12 @@ pristine
 ardour main SM_MODE=main SM_OUT="$OUT/export/main"
 ardour reload SM_MODE=reload SM_OUT="$OUT/export/reload"
 
+# last, as it rewrites the take of "T 2": the key, routed through Ardour's sidechain
+mapfile -t KEY_SOURCES < <(grep '^REGION' "$OUT/rec.log" | awk -F'\t' '$2 == "T 2" {print $3 ":" $6}')
+m key "$LEN" "$SPEECH" "$OUT/key.wav" "${KEY_SOURCES[@]}" > /dev/null
+pristine
+ardour sidechain SM_MODE=sidechain SM_OUT="$OUT/export/sidechain"
+
 read -r _ PLAT TLAT < <(grep -m1 '^LATENCY' "$OUT/main.log")
 if [ -n "${PLAT:-}" ] && [ "$PLAT" -gt 0 ] && [ "$PLAT" = "$TLAT" ]; then
   check load OK "'$PLUG' on a track in Ardour $(ardour7-lua -V 2> /dev/null | head -1 | awk '{print $NF}'), latency $PLAT samples, track latency $TLAT"
@@ -409,4 +486,6 @@ R64=$(m same "$OUT/export/bs1024/static.wav" "$OUT/export/bs64/static.wav")
 check blocksize "$V" "vs. 1024 samples per cycle: 32 $(detail "$R32"), 64 $(detail "$R64") (limit -100)"
 R=$(m silence "$OUT/input.wav" "$OUT/export/silence/silence.wav" "$SILENCE")
 check silence "$(verdict "$R")" "defaults: $(detail "$R")"
+R=$(m sidechain "$OUT/input.wav" "$OUT/export/sidechain/sidechain.wav" "$OUT/key.wav")
+echo "INFO  sidechain: $(detail "$R")"
 finish
