@@ -69,6 +69,13 @@ choice_enum! {
     }
 }
 
+/// The value types the table below names, for the code its macro generates elsewhere (the
+/// plugin's parameters glob-import them): a new choice goes here, next to its declaration.
+pub mod table_types {
+    pub use super::{KernelKind, Key, Mode, Reference};
+    pub use crate::stft::WindowKind;
+}
+
 /// Every parameter, declared once: the `Settings` field and its type, then the stable id,
 /// the display name, where and how the editor shows it, the shape, the default (in the
 /// shape's units: the variant index for a choice) and the help line. The order is the

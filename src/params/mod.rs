@@ -24,11 +24,8 @@ pub use noise_print::{NoisePrint, PrintPublisher};
 pub use threshold_curve::ThresholdCurve;
 
 use crate::choice::Choice;
-use crate::settings::{
-    self, declare_params, specs, KernelKind, Key, Mode, ParamKind, ParamSpec, Reference,
-    SettingValue, Settings,
-};
-use crate::stft::WindowKind;
+use crate::settings::table_types::*;
+use crate::settings::{self, declare_params, specs, ParamKind, ParamSpec, SettingValue, Settings};
 
 /// A [`Choice`] as nice-plug's [`Enum`]: the variant names are the display names and the
 /// stable ids of saved state, so the host, the command line and saved state use the same words.
