@@ -310,11 +310,18 @@ mod tests {
             .find(|entry| entry.name == "Hum and buzz")
             .unwrap();
         assert_eq!(library.load(hum, &mut params), Ok(String::new()));
-        assert_eq!(params.settings.window_size, 8192);
+        // The factory file's window, which is not the default's.
+        let json = crate::preset::factory("hum-and-buzz").unwrap();
+        let window = crate::preset::from_json(json, Settings::default())
+            .unwrap()
+            .settings
+            .window_size;
+        assert_ne!(window, Settings::default().window_size);
+        assert_eq!(params.settings.window_size, window);
         let broken = library.entries().last().unwrap();
         let error = library.load(broken, &mut params).unwrap_err();
         assert!(error.contains("damaged JSON"), "{error}");
-        assert_eq!(params.settings.window_size, 8192);
+        assert_eq!(params.settings.window_size, window);
     }
 
     #[test]

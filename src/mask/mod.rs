@@ -3,6 +3,7 @@
 //! mix. Knows nothing of plugins; allocates only in [`Masker::new`].
 
 pub mod alias;
+pub mod cepstrum;
 pub mod curve;
 pub mod gain;
 pub mod kernel;
@@ -42,6 +43,7 @@ const MAX_SPEECH_ABSENCE: f32 = 0.95;
 struct StatisticalHistory {
     previous_clean_snr: Vec<f32>,
     speech_absence: SpeechAbsence,
+    cepstral: cepstrum::CepstralHistory,
 }
 
 impl StatisticalHistory {
@@ -49,22 +51,27 @@ impl StatisticalHistory {
         Self {
             previous_clean_snr: vec![0.0; MAX_BINS],
             speech_absence: SpeechAbsence::new(MAX_BINS),
+            cepstral: cepstrum::CepstralHistory::new(),
         }
     }
 
     fn reset(&mut self) {
         self.previous_clean_snr.fill(0.0);
         self.speech_absence.reset();
+        self.cepstral.reset();
     }
 
     fn copy_from(&mut self, other: &Self, bins: usize) {
         self.previous_clean_snr[..bins].copy_from_slice(&other.previous_clean_snr[..bins]);
         self.speech_absence.copy_from(&other.speech_absence, bins);
+        self.cepstral.copy_from(&other.cepstral);
     }
 
     fn regrid(&mut self, old_bins: usize, new_bins: usize, scratch: &mut [f32]) {
         noise_floor::regrid_values(&mut self.previous_clean_snr, old_bins, new_bins, scratch);
         self.speech_absence.regrid(old_bins, new_bins, scratch);
+        // A cepstrum of another transform size means nothing here.
+        self.cepstral.reset();
     }
 }
 
@@ -168,6 +175,8 @@ pub struct Masker {
     /// The key's role in the last frame (`Off` when no key was analysed): a key taken up
     /// starts from nothing, as in a fresh instance.
     key_last_frame: Key,
+    /// Cepstro-temporal smoothing of the statistical rules' a priori SNR.
+    cepstrum: cepstrum::Cepstrum,
 }
 
 impl Masker {
@@ -191,6 +200,7 @@ impl Masker {
             linked_last_frame: true,
             estimator_last_frame: None,
             key_last_frame: Key::Off,
+            cepstrum: cepstrum::Cepstrum::new(),
         }
     }
 
@@ -421,6 +431,14 @@ impl Masker {
                     let previous = &mut history.previous_clean_snr[..bins];
                     let absence = &mut mask.absence[..bins];
                     gain::prior_snrs(powers, thresholds, previous, prior_keep, posterior, prior);
+                    self.cepstrum.smooth_prior(
+                        &mut history.cepstral,
+                        powers,
+                        thresholds,
+                        self.sample_rate,
+                        frame_s,
+                        prior,
+                    );
                     // Only the LSA rule weighs by speech absence.
                     if estimator == Estimator::Lsa {
                         history.speech_absence.estimate(
