@@ -21,7 +21,7 @@ choice_enum! {
         BinaryInverted = "binary_inverted" / "Binary, inverted",
         /// The soft gain, inverted.
         SoftInverted = "soft_inverted" / "Soft, inverted",
-        /// The Wiener gain from a decision-directed a priori SNR; the threshold is an SNR
+        /// The Wiener gain from the a priori SNR (see `mask::cepstrum`); the threshold is an SNR
         /// offset.
         Wiener = "wiener" / "Wiener",
         /// The MMSE log-spectral amplitude gain (Ephraim & Malah), weighted by the speech
