@@ -38,6 +38,7 @@ from scipy import signal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import eval_denoise as ev  # noqa: E402  (its metrics, so the figures mean the same)
+from key_cells import cells, cut_db, key_masks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BINARY = ROOT / "target" / "release" / "spectral-mask"
@@ -106,28 +107,10 @@ def pink(n, seed=7):
     return out * (0.1 / math.sqrt(np.mean(out ** 2)))
 
 
-def cells(x, size=2048, hop=1024):
-    """Power in time-frequency cells: frames by third-octave bands from 100 Hz to 16 kHz."""
-    edges = 100 * 2 ** (np.arange(23) / 3)
-    freqs = np.fft.rfftfreq(size, 1 / RATE)
-    window = np.hanning(size + 1)[:-1]
-    frames = [x[i:i + size] * window for i in range(0, len(x) - size, hop)]
-    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-    return np.stack([power[:, (freqs >= lo) & (freqs < hi)].sum(1)
-                     for lo, hi in zip(edges[:-1], edges[1:])], axis=1)
-
-
 def ducker_figures(key_cells, main_cells, out_cells):
-    loudest = key_cells.max()
-    strong = key_cells > loudest * 1e-2
-    quiet = key_cells < loudest * 1e-6
-    silent = np.zeros_like(quiet)
-    silent[2:-2] = quiet[:-4] & quiet[1:-3] & quiet[2:-2] & quiet[3:-1] & quiet[4:]
-    strong[:2] = strong[-2:] = False
-
-    def cut(mask):
-        return 10 * math.log10(main_cells[mask].sum() / out_cells[mask].sum())
-    return {"under_key": cut(strong), "elsewhere": cut(silent)}
+    strong, silent = key_masks(key_cells)
+    return {"under_key": cut_db(main_cells, out_cells, strong),
+            "elsewhere": cut_db(main_cells, out_cells, silent)}
 
 
 def choose_ducker(scratch):

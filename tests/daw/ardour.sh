@@ -39,6 +39,7 @@ REC_SECONDS=4          # recorded take = length of the test regions (about 3.9 s
 SILENCE=72000          # samples of digital silence before the region in the "silence" check
 PRESET=5e0c3a52-6a0b-4f43-9d5e-2f6f0e0a5a01
 SPEECH=$(realpath "$(dirname "${BASH_SOURCE[0]}")/../../assets/demo-clean-speech.wav")
+export SM_SCRIPTS=$(realpath "$(dirname "${BASH_SOURCE[0]}")/../../scripts")
 
 PASSED=0
 FAILED=0
@@ -266,6 +267,7 @@ cat > "$T/audio.py" << 'EOF_PY'
 """audio.py input LEN STEREO.wav CH:MONO.wav...: writes LEN samples of seeded stereo test noise
 (float32 WAV) to STEREO.wav, and channel CH of it to each MONO.wav (the recorded takes' files).
 audio.py KIND args...: one check, printing "OK detail" or "BAD detail" (NaN fails every check)."""
+import os
 import struct
 import sys
 
@@ -306,17 +308,6 @@ def db(v):
 
 def rms(x):
     return float(np.sqrt(np.mean(np.square(x)))) if np.size(x) else 0.0
-
-
-def cells(x, size=2048, hop=1024):
-    """Power in time-frequency cells: frames by third-octave bands from 100 Hz to 16 kHz."""
-    edges = 100 * 2 ** (np.arange(23) / 3)
-    freqs = np.fft.rfftfreq(size, 1 / 48000)
-    window = np.hanning(size + 1)[:-1]
-    frames = np.array([x[j:j + size] * window for j in range(0, len(x) - size, hop)])
-    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-    return np.stack([power[:, (freqs >= lo) & (freqs < hi)].sum(1)
-                     for lo, hi in zip(edges[:-1], edges[1:])], axis=1)
 
 
 def main(kind, a):
@@ -360,19 +351,13 @@ def main(kind, a):
         r = db(rms(y[edge:n - edge] - ref[edge:n - edge])) - db(rms(ref[:n]))
         return ("OK" if r <= -100 else "BAD") + f" residual {r:.1f} dB"
     if kind == "sidechain":  # REF OUT KEY: the cut where the key is loudest and where silent
-        cell = lambda x: cells(x[:, 0])
-        k, i, o = cell(read(a[2])), cell(ref), cell(y)
-        top = k.max()
-        strong = k > top * 1e-2
-        quiet = k < top * 1e-6
-        silent = np.zeros_like(quiet)
-        silent[2:-2] = quiet[:-4] & quiet[1:-3] & quiet[2:-2] & quiet[3:-1] & quiet[4:]
-        strong[:8] = strong[-8:] = False
-        silent[:8] = silent[-8:] = False
+        sys.path.insert(0, os.environ["SM_SCRIPTS"])
+        from key_cells import cells, cut_db, key_masks
+        k, i, o = (cells(x[:, 0]) for x in (read(a[2]), ref, y))
+        strong, silent = key_masks(k, edge=8)
 
         def cut(mask, late=0):  # with the key's cells taken `late` frames later
-            shifted = np.roll(mask, late, axis=0)
-            return 10 * np.log10(i[shifted].sum() / o[shifted].sum())
+            return cut_db(i, o, np.roll(mask, late, axis=0))
         under, elsewhere = cut(strong), cut(silent)
         best = max(range(0, 6), key=lambda late: cut(strong, late))
         return (f"OK key=duck cuts the noise {under:.1f} dB where the key is loudest, "
