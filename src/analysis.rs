@@ -223,22 +223,19 @@ impl AnalysisPublisher {
             column.valid_bands = self.bands.valid_bands();
             column.duration_s = 0.0;
         }
-        decimate(&self.bands, levels, gains, thresholds, column, first_frame);
         let key = view
             .masker
             .key_levels_db(0)
             .filter(|key| key.len() == num_bins);
-        column.keyed = key.is_some();
-        if let Some(key) = key {
-            for band in 0..BANDS {
-                let level = self.bands.fold(band, key, Fold::Max).unwrap_or(SILENT_DB);
-                column.key_db[band] = if first_frame {
-                    level
-                } else {
-                    column.key_db[band].max(level)
-                };
-            }
-        }
+        decimate(
+            &self.bands,
+            levels,
+            gains,
+            thresholds,
+            key,
+            column,
+            first_frame,
+        );
         column.frames += 1;
         column.duration_s += frame_s;
         if column.duration_s >= COLUMN_SECONDS * 0.999 {
@@ -269,17 +266,23 @@ impl AnalysisPublisher {
     }
 }
 
-/// Merges one frame's bins into `column`'s bands: the loudest level and smallest gain of
-/// the frames merged, each folded from the band's bins by the shared band grid.
+/// Merges one frame's bins into `column`'s bands: the loudest level (of the input and of the
+/// key, if it has a role) and smallest gain of the frames merged, each folded from the band's
+/// bins by the shared band grid.
 fn decimate(
     bands: &BandMap,
     levels: &[f32],
     gains: &[f32],
     thresholds: &[f32],
+    key: Option<&[f32]>,
     column: &mut Column,
     first_frame: bool,
 ) {
+    column.keyed = key.is_some();
     for band in 0..BANDS {
+        let key_level = key.map_or(SILENT_DB, |key| {
+            bands.fold(band, key, Fold::Max).unwrap_or(SILENT_DB)
+        });
         let level = bands.fold(band, levels, Fold::Max).unwrap_or(SILENT_DB);
         let gain = bands.fold(band, gains, Fold::Min).unwrap_or(1.0);
         let threshold = bands
@@ -288,9 +291,11 @@ fn decimate(
         if first_frame {
             column.level_db[band] = level;
             column.gain[band] = gain;
+            column.key_db[band] = key_level;
         } else {
             column.level_db[band] = column.level_db[band].max(level);
             column.gain[band] = column.gain[band].min(gain);
+            column.key_db[band] = column.key_db[band].max(key_level);
         }
         column.threshold_db[band] = threshold;
     }

@@ -214,18 +214,17 @@ impl Plugin for SpectralMask {
             context.set_latency_samples(latency);
         }
 
-        // The key's channels as plain slices, on the stack; a key not as long as the block
-        // (which a wrapper should never hand over) counts as no key.
+        // The key's channels as plain slices, on the stack.
         let mut key: [&[f32]; 2] = [&[]; 2];
-        let samples = buffer.samples();
-        let key_channels = match aux.inputs.first().map(|port| port.as_slice_immutable()) {
-            Some(channels) if channels.iter().all(|channel| channel.len() == samples) => {
+        let key_channels = match aux.inputs.first() {
+            Some(port) => {
+                let channels = port.as_slice_immutable();
                 for (slot, channel) in key.iter_mut().zip(channels) {
                     *slot = channel;
                 }
                 channels.len().min(key.len())
             }
-            _ => 0,
+            None => 0,
         };
         let key = &key[..key_channels];
         if self.analysis.is_editor_open() {

@@ -172,7 +172,13 @@ impl Processor {
         observe: &mut F,
     ) {
         let len = channels.first().map_or(0, |channel| channel.len());
-        let key = &key[..key.len().min(MAX_CHANNELS)];
+        // A key shorter than the block is no key: the audio thread never panics on a caller's
+        // (or a host wrapper's) mistake.
+        let key = if key.iter().all(|channel| channel.len() >= len) {
+            &key[..key.len().min(MAX_CHANNELS)]
+        } else {
+            &[]
+        };
         if len <= MAX_PIECE {
             self.process_piece(channels, key, observe);
             return;

@@ -76,16 +76,11 @@ impl CepstralHistory {
     }
 }
 
-impl Default for Cepstrum {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Cepstrum {
-    pub fn new() -> Self {
+    /// Allocates for the largest transform; `plans` are shared with their other users.
+    pub fn new(plans: FftPlans) -> Self {
         Self {
-            plans: FftPlans::new(),
+            plans,
             spectrum: vec![Complex::default(); MAX_TRANSFORM_SIZE / 2 + 1],
             time: vec![0.0; MAX_TRANSFORM_SIZE],
         }

@@ -42,6 +42,15 @@ pub fn channel_power(spectrum: &[Complex<f32>], powers: &mut [f32]) {
     }
 }
 
+/// Per-bin power of what one mask follows into `powers`: the loudest of `spectra` (`channel`
+/// `None`, a linked mask) or channel `channel` (the last one if there are fewer).
+pub fn mask_power(spectra: &[Vec<Complex<f32>>], channel: Option<usize>, powers: &mut [f32]) {
+    match channel {
+        None => loudest_power(spectra, powers),
+        Some(channel) => channel_power(&spectra[channel.min(spectra.len() - 1)], powers),
+    }
+}
+
 /// How far open a bin is, 0 (reduced) to 1 (passed), from its level above the threshold.
 /// Binary modes switch at the threshold; soft modes follow a smoothstep over `knee_db`
 /// centred on it (a zero knee is binary).

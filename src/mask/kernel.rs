@@ -150,6 +150,11 @@ fn compute_taps(kind: KernelKind, config: StftConfig) -> (usize, [f32; 4]) {
 impl Kernel {
     /// Allocates for the largest geometry (and, once per process, the tap table).
     pub fn new() -> Self {
+        Self::with_plans(FftPlans::new())
+    }
+
+    /// [`Self::new`] on transform plans planned elsewhere (cloning shares them).
+    pub fn with_plans(plans: FftPlans) -> Self {
         tap_table();
         let m = crate::config::MAX_TRANSFORM_SIZE;
         Self {
@@ -160,7 +165,7 @@ impl Kernel {
             exact_window: vec![0.0; m],
             time: vec![0.0; m],
             spectrum: vec![Complex::default(); m / 2 + 1],
-            plans: FftPlans::new(),
+            plans,
             scratch: vec![0.0; m / 2 + 1 + 2 * MAX_TAPS],
         }
     }

@@ -70,17 +70,9 @@ impl KeyState {
         densities: &mut [f32],
     ) {
         let powers = &mut self.powers[..bins];
-        match channel {
-            None => gain::loudest_power(spectra, powers),
-            Some(channel) => {
-                let spectrum = &spectra[channel.min(spectra.len() - 1)];
-                gain::channel_power(spectrum, powers);
-            }
-        }
+        gain::mask_power(spectra, channel, powers);
         let densities = &mut densities[..bins];
-        for (density, power) in densities.iter_mut().zip(powers.iter()) {
-            *density = power * to_density;
-        }
+        super::scale_into(powers, to_density, densities);
         self.tracker.update(densities, silence_density, frame_s);
         let reference = &mut self.reference[..bins];
         if std::mem::take(&mut self.reference_empty) {

@@ -14,7 +14,7 @@ pub mod tilt;
 
 use crate::config::MAX_TRANSFORM_SIZE;
 use crate::settings::{Key, Mode, Reference, Settings};
-use crate::stft::{Frame, StftConfig};
+use crate::stft::{FftPlans, Frame, StftConfig};
 use curve::Curve;
 use gain::{db_to_gain, full_scale_power, power_to_db, smoothing_coefficient, Estimator, Gate};
 use kernel::Kernel;
@@ -181,6 +181,8 @@ pub struct Masker {
 
 impl Masker {
     pub fn new(num_channels: usize, sample_rate: f32) -> Self {
+        // One set of transform plans for the kernel and the cepstrum.
+        let plans = FftPlans::new();
         Self {
             masks: (0..num_channels).map(|_| MaskState::new()).collect(),
             observed: false,
@@ -191,7 +193,7 @@ impl Masker {
             print_changed: false,
             print_bins: vec![0.0; MAX_BINS],
             print_bins_for: None,
-            kernel: Kernel::new(),
+            kernel: Kernel::with_plans(plans.clone()),
             tilt: Tilt::new(),
             curve: Curve::default(),
             geometry: None,
@@ -200,7 +202,7 @@ impl Masker {
             linked_last_frame: true,
             estimator_last_frame: None,
             key_last_frame: Key::Off,
-            cepstrum: cepstrum::Cepstrum::new(),
+            cepstrum: cepstrum::Cepstrum::new(plans),
         }
     }
 
@@ -321,15 +323,9 @@ impl Masker {
         // to the adaptive one finds it settled.
         for (index, mask) in self.masks.iter_mut().take(num_masks).enumerate() {
             let powers = &mut mask.powers[..bins];
-            if linked {
-                gain::loudest_power(frame.spectra, powers);
-            } else {
-                gain::channel_power(&frame.spectra[index], powers);
-            }
+            gain::mask_power(frame.spectra, (!linked).then_some(index), powers);
             let densities = &mut self.scratch[..bins];
-            for (density, power) in densities.iter_mut().zip(powers.iter()) {
-                *density = power * to_density;
-            }
+            scale_into(powers, to_density, densities);
             mask.tracker.update(densities, silence_density, frame_s);
         }
         let key = if frame.key.is_empty() {
@@ -511,9 +507,7 @@ impl Masker {
     fn learn(&mut self, settings: &Settings, to_density: f32, bins: usize) {
         if settings.learn {
             let densities = &mut self.scratch[..bins];
-            for (density, power) in densities.iter_mut().zip(&self.masks[0].powers[..bins]) {
-                *density = power * to_density;
-            }
+            scale_into(&self.masks[0].powers[..bins], to_density, densities);
             self.learner.add(densities);
         } else {
             self.finish_learning();

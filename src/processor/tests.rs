@@ -942,3 +942,17 @@ fn a_key_switched_on_mid_stream_behaves_like_a_fresh_instance() {
         assert!(worst < 1e-5, "{role:?}: {worst}");
     }
 }
+
+#[test]
+fn a_key_shorter_than_the_block_is_no_key() {
+    let main = noise(4096, 52);
+    let key = band_key(4096, 0.05);
+    let settings = keyed_settings(Key::Duck);
+    let run = |key: &[&[f32]]| {
+        let mut processor = Processor::new(1, RATE, settings);
+        let mut block = main.clone();
+        processor.process_with_key(&mut [&mut block], key);
+        block
+    };
+    assert_eq!(run(&[&key[..100]]), run(&[]));
+}

@@ -345,30 +345,16 @@ impl Stft {
                 chunk = chunk.min(switch.remaining.max(1));
             }
             for (channel, rings) in channels.iter().zip(self.rings.iter_mut()) {
-                for (ring_start, offset, count) in ring_segments(self.time, chunk, INPUT_RING) {
-                    let source = &channel[pos + offset..pos + offset + count];
-                    for (slot, &sample) in rings.input[ring_start..ring_start + count]
-                        .iter_mut()
-                        .zip(source)
-                    {
-                        *slot = sanitized(sample);
-                    }
-                }
+                write_input(
+                    &mut rings.input,
+                    self.time,
+                    chunk,
+                    Some(&channel[pos..pos + chunk]),
+                );
             }
             for (index, ring) in self.key_rings.iter_mut().enumerate() {
                 let source = key.get(index).or(key.last());
-                for (ring_start, offset, count) in ring_segments(self.time, chunk, INPUT_RING) {
-                    let slots = &mut ring[ring_start..ring_start + count];
-                    match source {
-                        Some(source) => {
-                            let source = &source[pos + offset..pos + offset + count];
-                            for (slot, &sample) in slots.iter_mut().zip(source) {
-                                *slot = sanitized(sample);
-                            }
-                        }
-                        None => slots.fill(0.0),
-                    }
-                }
+                write_input(ring, self.time, chunk, source.map(|k| &k[pos..pos + chunk]));
             }
             self.time += chunk as u64;
             self.since_frame += chunk;
@@ -476,6 +462,22 @@ pub fn sanitized(sample: f32) -> f32 {
         sample
     } else {
         0.0
+    }
+}
+
+/// Writes `len` samples from absolute time `time` into an input ring: `source`, sanitised,
+/// or silence for a key that is not there.
+fn write_input(ring: &mut [f32], time: u64, len: usize, source: Option<&[f32]>) {
+    for (ring_start, offset, count) in ring_segments(time, len, ring.len()) {
+        let slots = &mut ring[ring_start..ring_start + count];
+        match source {
+            Some(source) => {
+                for (slot, &sample) in slots.iter_mut().zip(&source[offset..offset + count]) {
+                    *slot = sanitized(sample);
+                }
+            }
+            None => slots.fill(0.0),
+        }
     }
 }
 
