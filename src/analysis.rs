@@ -132,9 +132,9 @@ pub struct AnalysisPublisher {
 
 /// The editor's end.
 pub struct AnalysisReader {
+    shared: Arc<Shared>,
     consumer: rtrb::Consumer<Column>,
     snapshots: triple_buffer::Output<MaskSnapshot>,
-    shared: Arc<Shared>,
 }
 
 /// Makes the two ends of an analysis channel holding up to `capacity` columns. Allocates

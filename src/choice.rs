@@ -10,6 +10,8 @@ pub trait Choice: Copy + PartialEq + 'static {
     const NAMES: &'static [&'static str];
     /// Each variant as the editor labels it, in the same order.
     const LABELS: &'static [&'static str];
+    /// What each variant does, in a line ("" where the label says it all), same order.
+    const HELP: &'static [&'static str];
 
     /// This variant's place in [`Self::ALL`].
     fn index(self) -> usize;
@@ -20,30 +22,36 @@ pub trait Choice: Copy + PartialEq + 'static {
     }
 }
 
-/// Declares an enum and its [`Choice`] names in one list: `Variant = "name" / "Label",`.
+/// Declares enums and their [`Choice`] names in one list: `Variant = "name" / "Label",` or,
+/// with the line a person reads about the variant (the editor's hover text, the variant's
+/// doc), `Variant = "name" / "Label" / "help",`.
 macro_rules! choice_enum {
-    (
+    ($(
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {
-            $( $(#[$variant_meta:meta])* $variant:ident = $text:literal / $label:literal, )+
+            $(
+                $(#[$variant_meta:meta])*
+                $variant:ident = $text:literal / $label:literal $(/ $help:literal)?,
+            )+
         }
-    ) => {
+    )+) => {$(
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         $vis enum $name {
-            $( $(#[$variant_meta])* $variant, )+
+            $( $(#[$variant_meta])* $(#[doc = $help])? $variant, )+
         }
 
         impl $crate::choice::Choice for $name {
             const ALL: &'static [Self] = &[$($name::$variant),+];
             const NAMES: &'static [&'static str] = &[$($text),+];
             const LABELS: &'static [&'static str] = &[$($label),+];
+            const HELP: &'static [&'static str] = &[$(concat!("" $(, $help)?)),+];
 
             fn index(self) -> usize {
                 self as usize
             }
         }
-    };
+    )+};
 }
 pub(crate) use choice_enum;
 
@@ -54,7 +62,11 @@ mod tests {
     choice_enum! {
         enum Colour {
             Red = "red" / "Red",
-            Green = "green" / "Green",
+            Green = "green" / "Green" / "the colour of grass",
+        }
+
+        enum Shade {
+            Light = "light" / "Light",
         }
     }
 
@@ -62,6 +74,8 @@ mod tests {
     fn names_and_indices_follow_the_declaration() {
         assert_eq!(Colour::NAMES, &["red", "green"]);
         assert_eq!(Colour::LABELS, &["Red", "Green"]);
+        assert_eq!(Colour::HELP, &["", "the colour of grass"]);
+        assert_eq!(Shade::NAMES, &["light"]);
         assert_eq!(Colour::Green.index(), 1);
         assert_eq!(Colour::from_index(0), Colour::Red);
         assert_eq!(Colour::from_index(7), Colour::Green);

@@ -10,6 +10,7 @@ use nice_plug::prelude::*;
 
 use crate::analysis::{self, AnalysisPublisher, AnalysisReader};
 use crate::editor::plugin_editor::{self, EditorApp};
+use crate::mask::Masker;
 use crate::params::{PrintPublisher, SpectralMaskParams};
 use crate::processor::{stft_config, Processor};
 
@@ -144,12 +145,7 @@ impl Plugin for SpectralMask {
         processor.set_settings(&settings);
         // Completes any pending geometry switch, so the latency below is the one in use.
         processor.reset();
-        self.params
-            .noise_print
-            .install_blocking(|print| processor.masker_mut().set_noise_print(print));
-        self.params
-            .threshold_curve
-            .install_blocking(|curve| processor.masker_mut().set_curve(curve));
+        install_saved_state(&self.params, processor.masker_mut(), Wait::Block);
         self.reported_latency = latency_u32(processor);
         context.set_latency_samples(self.reported_latency);
         self.fresh = true;
@@ -173,12 +169,7 @@ impl Plugin for SpectralMask {
         let Some(processor) = &mut self.processor else {
             return ProcessStatus::Error("processing before activation");
         };
-        self.params
-            .noise_print
-            .try_install_loaded(|print| processor.masker_mut().set_noise_print(print));
-        self.params
-            .threshold_curve
-            .try_install_changed(|curve| processor.masker_mut().set_curve(curve));
+        install_saved_state(&self.params, processor.masker_mut(), Wait::Never);
 
         let settings = self.params.settings();
         processor.set_settings(&settings);
@@ -265,6 +256,31 @@ const fn keyed_layout(channels: u32) -> AudioIOLayout {
             ..PortNames::const_default()
         },
         ..AudioIOLayout::const_default()
+    }
+}
+
+/// Whether handing saved state to the audio side may wait for the main thread.
+#[derive(Clone, Copy)]
+enum Wait {
+    /// `activate()`: may lock; installs the state whatever is pending.
+    Block,
+    /// `process()`: installs only what changed, and only if it can without waiting.
+    Never,
+}
+
+/// Gives the masker the saved state that travels outside the parameters: the learned noise
+/// print and the threshold curve.
+fn install_saved_state(params: &SpectralMaskParams, masker: &mut Masker, wait: Wait) {
+    let (print, curve) = (&params.noise_print, &params.threshold_curve);
+    match wait {
+        Wait::Block => {
+            print.install_blocking(|density| masker.set_noise_print(density));
+            curve.install_blocking(|nodes| masker.set_curve(nodes));
+        }
+        Wait::Never => {
+            print.try_install_loaded(|density| masker.set_noise_print(density));
+            curve.try_install_changed(|nodes| masker.set_curve(nodes));
+        }
     }
 }
 

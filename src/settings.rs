@@ -13,24 +13,14 @@ use crate::stft::WindowKind;
 choice_enum! {
     /// How a bin's level is turned into a gain.
     pub enum Mode {
-        /// Pass bins at or above the threshold, reduce the others to the floor.
-        Binary = "binary" / "Binary gate",
-        /// A smooth gain around the threshold over `knee_db`.
-        Soft = "soft" / "Soft gate",
-        /// Keep what is below the threshold (the noise), reduce the rest.
-        BinaryInverted = "binary_inverted" / "Binary, inverted",
-        /// The soft gain, inverted.
-        SoftInverted = "soft_inverted" / "Soft, inverted",
-        /// The Wiener gain from the a priori SNR (see `mask::cepstrum`); the threshold is an SNR
-        /// offset.
-        Wiener = "wiener" / "Wiener",
-        /// The MMSE log-spectral amplitude gain (Ephraim & Malah), weighted by the speech
-        /// presence probability; the threshold is an SNR offset.
-        Lsa = "lsa" / "MMSE-LSA",
+        Binary = "binary" / "Binary gate" / "pass bins at or above the threshold, reduce the rest",
+        Soft = "soft" / "Soft gate" / "a smooth gain around the threshold, over the knee",
+        BinaryInverted = "binary_inverted" / "Binary, inverted" / "keep what is below the threshold",
+        SoftInverted = "soft_inverted" / "Soft, inverted" / "the soft gate, inverted",
+        Wiener = "wiener" / "Wiener" / "Wiener gain from the a priori SNR; the threshold offsets the SNR",
+        Lsa = "lsa" / "MMSE-LSA" / "log-spectral amplitude estimate weighted by speech presence (the default)",
     }
-}
 
-choice_enum! {
     /// Frequency-domain smoothing of the mask; see `mask::kernel` for why each exists.
     pub enum KernelKind {
         None = "none" / "None",
@@ -40,32 +30,21 @@ choice_enum! {
         Brickwall7 = "brickwall7" / "Brick-wall 7-point",
         Exact = "exact" / "Exact brick-wall",
     }
-}
 
-choice_enum! {
     /// What the threshold is measured against.
     pub enum Reference {
-        /// dBFS: a full-scale sine on a bin reads 0 dB.
-        Absolute = "absolute" / "dBFS",
-        /// dB above a per-bin noise floor tracked causally from the signal.
-        Adaptive = "adaptive" / "Floor",
-        /// dB above a learned noise print (the adaptive floor until one is learned).
-        Print = "print" / "Print",
+        Absolute = "absolute" / "dBFS" / "dBFS: a full-scale sine on a bin reads 0 dB",
+        Adaptive = "adaptive" / "Floor" / "dB above a noise floor tracked from the signal",
+        Print = "print" / "Print" / "dB above the learned noise print (the floor until learned)",
     }
-}
 
-choice_enum! {
-    /// What the key (sidechain) input does.
+    /// What the key (sidechain) input does; attack is how fast a duck reduces, release how
+    /// fast it comes back.
     pub enum Key {
-        /// The key is ignored: the signal masks itself.
-        Off = "off" / "Off",
-        /// A bin passes where the key's bin is above the threshold.
-        Gate = "gate" / "Gate",
-        /// A bin is reduced, down to the floor, where the key's bin is above the threshold;
-        /// attack is how fast it ducks, release how fast it comes back.
-        Duck = "duck" / "Duck",
-        /// The key is the noise reference: the threshold is measured above its level.
-        Reference = "reference" / "Noise",
+        Off = "off" / "Off" / "the key is ignored: the signal masks itself",
+        Gate = "gate" / "Gate" / "a bin passes where the key's bin is above the threshold",
+        Duck = "duck" / "Duck" / "a bin is reduced to the floor where the key's is above the threshold",
+        Reference = "reference" / "Noise" / "the key is the noise: the threshold is measured above it",
     }
 }
 
@@ -110,8 +89,7 @@ macro_rules! declare_params {
                 id: "reference",
                 name: "Reference",
                 editor: row(Section::Mask, "Relative to"),
-                kind: choice::<Reference>(),
-                default: Reference::Adaptive as usize as f32,
+                kind: choice!(Reference::Adaptive),
                 help: "threshold in dBFS, above the tracked noise floor, or above the learned print",
             }
             /// The sidechain's role; off, hosts without sidechain see nothing new.
@@ -119,16 +97,14 @@ macro_rules! declare_params {
                 id: "key",
                 name: "Key",
                 editor: row(Section::Mask, "Key"),
-                kind: choice::<Key>(),
-                default: Key::Off as usize as f32,
+                kind: choice!(Key::Off),
                 help: "sidechain key: off, gate (pass where the key is above the threshold), duck (reduce there), or reference (the key is the noise)",
             }
             mode: Mode {
                 id: "mode",
                 name: "Mode",
                 editor: row(Section::Mask, "Mode"),
-                kind: choice::<Mode>(),
-                default: Mode::Lsa as usize as f32,
+                kind: choice!(Mode::Lsa),
                 help: "binary gate, soft gate with a knee, either inverted (keep what is below), or a statistical estimator (wiener, lsa: the threshold is an SNR offset)",
             }
             knee_db: f32 {
@@ -182,8 +158,7 @@ macro_rules! declare_params {
                 id: "window",
                 name: "Window",
                 editor: row(Section::Transform, "Shape"),
-                kind: choice::<WindowKind>(),
-                default: WindowKind::Hann as usize as f32,
+                kind: choice!(WindowKind::Hann),
                 help: "analysis window; the hop is N/4 for all three",
             }
             /// The transform size over the window size, P = M / N.
@@ -199,8 +174,7 @@ macro_rules! declare_params {
                 id: "kernel",
                 name: "Kernel",
                 editor: row(Section::Transform, "Kernel"),
-                kind: choice::<KernelKind>(),
-                default: KernelKind::Brickwall7 as usize as f32,
+                kind: choice!(KernelKind::Brickwall7),
                 help: "frequency smoothing of the mask that bounds its impulse response (time aliasing)",
             }
             mix_percent: f32 {
@@ -271,7 +245,7 @@ macro_rules! settings_table {
             name: $name:expr,
             editor: $editor:expr,
             kind: $kind:expr,
-            default: $default:expr,
+            $(default: $default:expr,)?
             help: $help:expr,
         }
     )*) => {
@@ -291,7 +265,7 @@ macro_rules! settings_table {
                     name: $name,
                     editor: $editor,
                     kind: $kind,
-                    default: $default,
+                    default: spec_default!($kind $(, $default)?),
                     help: $help,
                 };
             )*
@@ -346,10 +320,13 @@ pub enum ParamKind {
         neg_inf_at_min: bool,
     },
     /// One of the named variants; the value is the variant's index. `labels` are what the
-    /// editor shows for them.
+    /// editor shows for them, `help` its hover text for each; `default` is the default variant's index (the table names the
+    /// variant, so a reordered enum cannot shift it).
     Choice {
         variants: &'static [&'static str],
         labels: &'static [&'static str],
+        help: &'static [&'static str],
+        default: usize,
     },
     /// One of the named powers of two `1, 2, 4, ...`; the value is the variant's index, the
     /// setting the power (`1 << index`).
@@ -361,6 +338,18 @@ pub enum ParamKind {
 }
 
 impl ParamKind {
+    /// A choice's default variant index, as a value.
+    ///
+    /// # Panics
+    /// For any other kind: a table entry that is not a choice names its default (a compile
+    /// error, as the table is evaluated in constants).
+    const fn choice_default(self) -> f32 {
+        match self {
+            ParamKind::Choice { default, .. } => default as f32,
+            _ => panic!("a parameter that is not a choice needs a default"),
+        }
+    }
+
     /// The variant names of a choice or a ratio.
     pub fn variants(&self) -> Option<&'static [&'static str]> {
         match *self {
@@ -517,13 +506,29 @@ const fn time(max: f32) -> ParamKind {
     }
 }
 
-/// The variants of a [`Choice`] setting.
-const fn choice<T: Choice>() -> ParamKind {
-    ParamKind::Choice {
-        variants: T::NAMES,
-        labels: T::LABELS,
-    }
+/// A [`Choice`] setting from its default variant: `choice!(Mode::Lsa)`.
+macro_rules! choice {
+    ($choice:ident :: $default:ident) => {
+        ParamKind::Choice {
+            variants: <$choice as Choice>::NAMES,
+            labels: <$choice as Choice>::LABELS,
+            help: <$choice as Choice>::HELP,
+            default: $choice::$default as usize,
+        }
+    };
 }
+use choice;
+
+/// A table entry's default in its spec's units: the one written, or a choice's variant.
+macro_rules! spec_default {
+    ($kind:expr, $default:expr) => {
+        $default
+    };
+    ($kind:expr) => {
+        $kind.choice_default()
+    };
+}
+use spec_default;
 
 /// The spec of `id`, if there is one.
 pub fn spec(id: &str) -> Option<&'static ParamSpec> {
@@ -572,19 +577,10 @@ impl ParamSpec {
     /// The range or variants as a person reads them, e.g. `-140 .. 20 dB`.
     pub fn range_text(&self) -> String {
         match self.kind {
-            ParamKind::Float {
-                min,
-                max,
-                unit,
-                neg_inf_at_min,
-                ..
-            } => {
-                let low = if neg_inf_at_min {
-                    "-inf".to_string()
-                } else {
-                    format_number(min)
-                };
-                format!("{low} .. {} {unit}", format_number(max))
+            ParamKind::Float { min, max, unit, .. } => {
+                // A floor of silence reads "-inf" at its minimum.
+                let low = f32::from_spec_value(self, min);
+                format!("{} .. {} {unit}", format_number(low), format_number(max))
             }
             ParamKind::Choice { variants, .. } | ParamKind::Ratio { variants } => {
                 variants.join(" | ")

@@ -46,6 +46,18 @@ fn help_of(id: &str) -> &'static str {
     settings::spec(id).map_or("", |spec| spec.help)
 }
 
+/// The hover text of a choice's variant: its own line where it has one, else the parameter's.
+fn variant_help(id: &str, index: usize) -> &'static str {
+    match settings::spec(id).map(|spec| spec.kind) {
+        Some(ParamKind::Choice { help, .. }) => help
+            .get(index)
+            .copied()
+            .filter(|line| !line.is_empty())
+            .unwrap_or_else(|| help_of(id)),
+        _ => help_of(id),
+    }
+}
+
 /// The row of one parameter, by its kind: a slider for a number, segments for a power of
 /// two or a short choice (up to four variants), a drop-down for a longer one.
 pub fn control(ui: &mut Ui, params: &mut impl ParamAccess, spec: &'static ParamSpec, width: f32) {
@@ -216,8 +228,8 @@ pub fn segmented(
         }
         _ => value.round().max(0.0) as usize,
     };
-    let clicked = segment_buttons(ui, rect, id, labels, selected, theme::small(), |_| {
-        help_of(id)
+    let clicked = segment_buttons(ui, rect, id, labels, selected, theme::small(), |index| {
+        variant_help(id, index)
     });
     if let Some(index) = clicked.filter(|index| *index != selected) {
         let new_value = match kind {
@@ -305,7 +317,8 @@ fn dropdown(ui: &mut Ui, params: &mut impl ParamAccess, spec: &'static ParamSpec
         .selected_text(labels.get(value).copied().unwrap_or("?"))
         .show_ui(&mut child, |ui| {
             for (index, text) in labels.iter().enumerate() {
-                ui.selectable_value(&mut chosen, index, *text);
+                ui.selectable_value(&mut chosen, index, *text)
+                    .on_hover_text(variant_help(id, index));
             }
         })
         .response

@@ -34,6 +34,7 @@ const FRAME_BAND_HZ: f32 = 8000.0;
 const ZETA_CEILING: f32 = 1e4;
 
 /// Per-bin smoothed a priori SNR and the frame's peak; sized once, never allocates.
+#[derive(Debug, Clone)]
 pub struct SpeechAbsence {
     smoothed: Vec<f32>,
     /// Frame average of the previous frame, and the peak it is judged against.
