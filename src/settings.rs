@@ -18,7 +18,7 @@ choice_enum! {
         BinaryInverted = "binary_inverted" / "Binary, inverted" / "keep what is below the threshold",
         SoftInverted = "soft_inverted" / "Soft, inverted" / "the soft gate, inverted",
         Wiener = "wiener" / "Wiener" / "Wiener gain from the a priori SNR; the threshold offsets the SNR",
-        Lsa = "lsa" / "MMSE-LSA" / "log-spectral amplitude estimate weighted by speech presence (the default)",
+        Lsa = "lsa" / "MMSE-LSA" / "log-spectral amplitude estimate weighted by speech presence",
     }
 
     /// Frequency-domain smoothing of the mask; see `mask::kernel` for why each exists.
@@ -57,9 +57,9 @@ pub mod table_types {
 
 /// Every parameter, declared once: the `Settings` field and its type, then the stable id,
 /// the display name, where and how the editor shows it, the shape, the default (in the
-/// shape's units: the variant index for a choice) and the help line. The order is the
-/// order hosts list them in and the editor draws each section's rows in. Ids never change once released; a renamed display name keeps
-/// its id.
+/// shape's units; a choice names its default variant in its shape, `choice!(Mode::Lsa)`) and
+/// the help line. The order is the order hosts list them in and the editor draws each
+/// section's rows in. Ids never change once released; a renamed display name keeps its id.
 ///
 /// The list is handed to `$emit`, a macro that generates code from it: [`settings_table`]
 /// here (the `Settings` struct, its default, [`PARAMS`] and the read and write by id) and
@@ -320,8 +320,8 @@ pub enum ParamKind {
         neg_inf_at_min: bool,
     },
     /// One of the named variants; the value is the variant's index. `labels` are what the
-    /// editor shows for them, `help` its hover text for each; `default` is the default variant's index (the table names the
-    /// variant, so a reordered enum cannot shift it).
+    /// editor shows for them, `help` its hover text for each, `default` the index of the
+    /// variant the table names as the default.
     Choice {
         variants: &'static [&'static str],
         labels: &'static [&'static str],
