@@ -6,6 +6,7 @@ pub mod config;
 pub mod editor;
 pub mod mask;
 pub mod params;
+pub mod partial_file;
 pub mod plugin;
 pub mod preset;
 pub mod processor;

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
+use spectral_mask::partial_file;
 
 use super::audio::{Container, OutputFormat, EXTENSIONS};
 use super::error::CliError;
@@ -192,7 +193,7 @@ fn run_task(
 }
 
 fn create_parent(path: &Path) -> Result<(), CliError> {
-    let parent = output::parent_dir(path);
+    let parent = partial_file::parent_dir(path);
     std::fs::create_dir_all(parent).map_err(|error| CliError::write(parent, error))
 }
 

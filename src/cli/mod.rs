@@ -22,9 +22,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use spectral_mask::mask::curve::{Curve, Node, MAX_NODES};
-use spectral_mask::preset;
 use spectral_mask::processor::Processor;
 use spectral_mask::settings::Settings;
+use spectral_mask::{partial_file, preset};
 
 use audio::{Bits, Container};
 use error::{CliError, SettingSource};
@@ -445,14 +445,9 @@ fn save_preset(args: &PresetSaveArgs) -> Result<(), CliError> {
             .file_stem()
             .map_or("preset".into(), |stem| stem.to_string_lossy().into_owned())
     });
-    let (partial, mut file) = output::PartialFile::create(&args.file)?;
-    std::io::Write::write_all(
-        &mut file,
-        preset::to_json(&name, &setup.settings, &setup.curve).as_bytes(),
-    )
-    .map_err(|error| CliError::write(&args.file, error))?;
-    drop(file);
-    partial.commit()?;
+    let json = preset::to_json(&name, &setup.settings, &setup.curve);
+    partial_file::write_whole(&args.file, json.as_bytes())
+        .map_err(|error| CliError::write(&args.file, error))?;
     eprintln!("wrote {} (preset \"{name}\")", display_name(&args.file));
     Ok(())
 }

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use spectral_mask::choice::Choice;
+use spectral_mask::partial_file::PartialFile;
 use spectral_mask::processor::{render_prepared, stft_config};
 use spectral_mask::settings::Key;
 
@@ -16,7 +17,7 @@ use super::audio::{self, Audio, Container, OutputFormat};
 use super::batch::{self, Outcome, Skip};
 use super::error::CliError;
 use super::learn::{self, Learning};
-use super::output::{self, PartialFile};
+use super::output;
 use super::progress::Progress;
 use super::{display_name, load_setup, RenderArgs, Setup};
 
@@ -236,15 +237,14 @@ impl Task {
             channels,
         };
 
-        let (partial, file) = PartialFile::create(output)?;
-        let stats = format
-            .write(file, &rendered)
-            .map_err(|error| CliError::write(output, error))?;
+        let write_error = |error| CliError::write(output, error);
+        let (partial, file) = PartialFile::create(output).map_err(write_error)?;
+        let stats = format.write(file, &rendered).map_err(write_error)?;
         if stopped() {
             // Dropping `partial` removes the temporary file.
             return Err(CliError::Interrupted);
         }
-        partial.commit()?;
+        partial.commit().map_err(write_error)?;
 
         let peak = rendered
             .channels

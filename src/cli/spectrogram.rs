@@ -19,9 +19,9 @@ use spectral_mask::viz::{gain_db, mask_position, unit_position, MASK_RANGE_DB};
 use super::audio::Audio;
 use super::canvas::{Anchor, Canvas};
 use super::error::CliError;
-use super::output::PartialFile;
 use super::progress::Progress;
 use super::{display_name, prepare_job, Setup, SpectrogramArgs};
+use spectral_mask::partial_file::PartialFile;
 
 /// Widest plot: one column per frame up to this, then several frames share a column.
 const MAX_WIDTH: usize = 1600;
@@ -86,10 +86,10 @@ pub fn run(args: &SpectrogramArgs) -> Result<(), CliError> {
     let canvas = draw(&picture);
     let (width, height) = (canvas.width, canvas.height);
 
-    let (partial, file) = PartialFile::create(&args.output)?;
-    write_png(file, width, height, &canvas.pixels)
-        .map_err(|error| CliError::write(&args.output, error))?;
-    partial.commit()?;
+    let write_error = |error| CliError::write(&args.output, error);
+    let (partial, file) = PartialFile::create(&args.output).map_err(write_error)?;
+    write_png(file, width, height, &canvas.pixels).map_err(write_error)?;
+    partial.commit().map_err(write_error)?;
 
     let print = job.print_summary();
     eprintln!(

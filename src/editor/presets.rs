@@ -6,13 +6,12 @@
 //! gesture, so a host records a preset change like any other edit and can undo it.
 
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use egui::{vec2, Align2, Rect, Sense, Ui, UiBuilder};
 
-use crate::preset;
 use crate::settings::{Settings, PARAMS};
+use crate::{partial_file, preset};
 
 use super::controls::{self, ROW_HEIGHT};
 use super::{settings_of, theme, ParamAccess};
@@ -123,7 +122,7 @@ impl Library {
         let stem = file_stem(name).ok_or_else(|| "give the preset a name".to_string())?;
         let path = dir.join(format!("{stem}.json"));
         let json = preset::to_json(name.trim(), &settings_of(params), &params.curve());
-        write_whole(&path, &json)
+        partial_file::write_whole(&path, json.as_bytes())
             .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
         self.rescan();
         Ok(path)
@@ -253,19 +252,6 @@ fn file_stem(name: &str) -> Option<String> {
         })
         .collect();
     (!stem.is_empty()).then_some(stem)
-}
-
-/// Writes `text` to a temporary file beside `path` and renames it over `path`, so a
-/// crash leaves the old preset or the new one, never half of one.
-fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
-    }
-    let temp = path.with_extension("json.partial");
-    let mut file = fs::File::create(&temp)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    fs::rename(&temp, path)
 }
 
 #[cfg(test)]
