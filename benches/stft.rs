@@ -224,10 +224,12 @@ fn main() {
             processor / base
         );
     }
+    let defaults = Settings::default();
+    let (window, padding) = (defaults.window_size, defaults.padding_ratio);
     if let (Some(open), Some(closed)) = (median_s("editor_open"), median_s("editor_closed")) {
         println!(
-            "\nprocessor at defaults (N = 2048, P = 2), per second of stereo 48 kHz: editor closed \
-             {:.2} ms, open {:.2} ms, ratio {:.2}",
+            "\nprocessor at defaults (N = {window}, P = {padding}), per second of stereo 48 kHz: \
+             editor closed {:.2} ms, open {:.2} ms, ratio {:.2}",
             closed * 1e3,
             open * 1e3,
             open / closed
@@ -236,11 +238,11 @@ fn main() {
     if let (Some(keyed), Some(closed), Some(base)) = (
         median_s("keyed_duck"),
         median_s("editor_closed"),
-        median_s("realfft_P2"),
+        median_s(&format!("realfft_P{padding}")),
     ) {
         println!(
             "keyed by a stereo key (key = duck): {:.2} ms, {:.2}x the defaults, {:.2}x bare \
-             realfft (P = 2)",
+             realfft (P = {padding})",
             keyed * 1e3,
             keyed / closed,
             keyed / base

@@ -123,13 +123,13 @@ fn reported_latency_is_the_measured_delay_and_follows_geometry_changes() {
     let mut plugin = load();
     let sample_rate = 48_000.0;
     plugin.activate(sample_rate, 1024);
-    // Defaults: N = 2048, P = 2: N - 1 + (M - N) / 2 = 2047 + 1024 = 3071.
-    assert_eq!(plugin.latency(), 3071);
+    // Defaults: N = 2048, P = 4: N - 1 + (M - N) / 2 = 2047 + 3072 = 5119.
+    assert_eq!(plugin.latency(), 5119);
     let mix_off = plugin.change(0, "mix", "0");
     plugin.process(&vec![vec![0.0; 1024]; 2], &[1024], &[mix_off]);
     let delay = impulse_delay(&mut plugin, 1000, 20_000, &[256]);
-    println!("default geometry: reported 3071, measured {delay}");
-    assert_eq!(delay, 3071);
+    println!("default geometry: reported 5119, measured {delay}");
+    assert_eq!(delay, 5119);
 
     // (window_size, padding, expected latency N - 1 + (P - 1) N / 2)
     let geometries = [

@@ -7,10 +7,11 @@
 //!
 //! The a priori SNR is smoothed in time, then averaged over a narrow (local) and a wide
 //! (global) band around each bin and over the whole frame; each average maps to a likelihood
-//! of speech between `ZETA_MIN` and `ZETA_MAX`, and absence is one minus their product. A
-//! frame with no speech at all is certain absence: every bin sits at the floor. Box
-//! averages stand in for the paper's Hann-weighted ones; widths are kept in Hz and time
-//! constants in seconds, so every window size behaves alike.
+//! of speech between `ZETA_MIN` and `ZETA_MAX`, and absence is one minus their product
+//! (halved here, see `PRESENT_ABSENCE_SCALE`). A frame with no speech at all, and none in
+//! the 50 ms before it, is certain absence: every bin sits at the floor. Box averages stand
+//! in for the paper's Hann-weighted ones; widths are kept in Hz and time constants in
+//! seconds, so every window size behaves alike.
 
 /// Time constant of the a priori SNR's recursive smoothing: Cohen's 0.7 per 8 ms hop.
 const SMOOTHING_S: f32 = 0.0224;
@@ -29,6 +30,19 @@ const PEAK_MAX: f32 = 10.0;
 /// speech leaves most bins to the noise, which would dilute the average at 48 kHz (measured:
 /// +0.6 dB dSI-SDR at 0 dB SNR on the tuning voices against the full band).
 const FRAME_BAND_HZ: f32 = 8000.0;
+/// A frame within 50 ms after one that holds speech still counts as holding speech: word
+/// endings and weak syllables that fall below `ZETA_MIN` keep the bins their neighbourhood
+/// vouches for instead of dropping to the floor. Measured on the tuning voices at N = 2048,
+/// P = 4 (with `PRESENT_ABSENCE_SCALE`): dPESQ +0.01 to +0.05 and dSI-SDR +0.1 to +0.2 dB at
+/// 0 to 20 dB SNR; 100 ms gained no dPESQ and raised the pauses' kurtosis ratio from +1.14
+/// to +1.49.
+const HANGOVER_S: f32 = 0.05;
+/// In a frame that holds speech, the a priori absence is half of Cohen's: a bin whose own
+/// SNR is high opens even where its neighbourhood is quiet, so consonants and weak
+/// harmonics are kept. Frames with no speech at all keep certain absence, so the pauses stay
+/// at the floor. Measured on the tuning voices at N = 2048, P = 4: dPESQ +0.02 to +0.10 at
+/// 0 to 20 dB SNR, the kurtosis ratio +0.51 to +0.57; a quarter lost dPESQ at 0 dB (at P = 2).
+const PRESENT_ABSENCE_SCALE: f32 = 0.5;
 /// Smoothed a priori SNRs are averaged only up to 40 dB: above that a bin is speech whatever
 /// its neighbours, and the running sums (rebuilt every frame) stay precise.
 const ZETA_CEILING: f32 = 1e4;
@@ -40,6 +54,8 @@ pub struct SpeechAbsence {
     /// Frame average of the previous frame, and the peak it is judged against.
     frame_previous: f32,
     frame_peak: f32,
+    /// Seconds the hangover still counts frames without speech as speech.
+    hangover_s: f32,
 }
 
 impl SpeechAbsence {
@@ -48,6 +64,7 @@ impl SpeechAbsence {
             smoothed: vec![0.0; max_bins],
             frame_previous: 0.0,
             frame_peak: PEAK_MIN,
+            hangover_s: 0.0,
         }
     }
 
@@ -55,6 +72,7 @@ impl SpeechAbsence {
         self.smoothed.fill(0.0);
         self.frame_previous = 0.0;
         self.frame_peak = PEAK_MIN;
+        self.hangover_s = 0.0;
     }
 
     /// Takes over another estimator's history over the first `bins` bins.
@@ -62,6 +80,7 @@ impl SpeechAbsence {
         self.smoothed[..bins].copy_from_slice(&other.smoothed[..bins]);
         self.frame_previous = other.frame_previous;
         self.frame_peak = other.frame_peak;
+        self.hangover_s = other.hangover_s;
     }
 
     /// Moves the smoothed SNRs onto a new bin grid (`scratch` holds `new_bins`).
@@ -90,7 +109,7 @@ impl SpeechAbsence {
         let frame_bins = ((FRAME_BAND_HZ / bin_hz) as usize).clamp(1, bins);
         let frame_sum: f64 = smoothed[..frame_bins].iter().map(|&z| f64::from(z)).sum();
         let frame = (frame_sum / frame_bins as f64) as f32;
-        let frame_likelihood = if frame <= ZETA_MIN {
+        let mut frame_likelihood = if frame <= ZETA_MIN {
             0.0
         } else if frame > self.frame_previous {
             self.frame_peak = frame.clamp(PEAK_MIN, PEAK_MAX);
@@ -99,6 +118,12 @@ impl SpeechAbsence {
             likelihood(frame / self.frame_peak)
         };
         self.frame_previous = frame;
+        if frame_likelihood > 0.0 {
+            self.hangover_s = HANGOVER_S;
+        } else if self.hangover_s > 0.0 {
+            self.hangover_s -= frame_s;
+            frame_likelihood = 1.0;
+        }
 
         let half_width = |hz: f32| ((hz / bin_hz).round() as usize).clamp(1, bins);
         // The product of the three likelihoods first, then absence in place.
@@ -114,7 +139,7 @@ impl SpeechAbsence {
             *value = if frame_likelihood == 0.0 {
                 1.0
             } else {
-                (1.0 - *value).min(most)
+                PRESENT_ABSENCE_SCALE * (1.0 - *value).min(most)
             };
         }
     }
@@ -192,7 +217,9 @@ mod tests {
             "{:?}",
             &out[120..180]
         );
-        assert!(out[600..].iter().all(|&q| q == 0.95));
+        assert!(out[600..]
+            .iter()
+            .all(|&q| q == PRESENT_ABSENCE_SCALE * 0.95));
     }
 
     #[test]
