@@ -302,7 +302,8 @@ fn latency_changes_only_inside_activate() {
 
     // The latency of those settings is known when the plugin is activated: no restart.
     plugin.activate(48_000.0, 512);
-    assert_eq!(plugin.latency(), 4095 + 2048);
+    // N = 4096 at the default P = 4: 4095 + 3 * 4096 / 2.
+    assert_eq!(plugin.latency(), 4095 + 6144);
     plugin.process(&vec![vec![0.0; 2048]; 2], &[512], &[]);
     assert!(
         !plugin.take_restart_request(),
@@ -327,15 +328,15 @@ fn latency_changes_only_inside_activate() {
     );
     plugin.activate(48_000.0, 512);
     // Read by the host after activation, not announced (see the test above).
-    assert_eq!(plugin.latency(), 1023 + 512);
+    assert_eq!(plugin.latency(), 1023 + 1536);
     assert!(!plugin.take_latency_changed(), "changed() in activate");
 
     // The same while the host's main thread keeps up: a restart request, never `changed()`.
-    let change = plugin.change(10, "padding", "4");
+    let change = plugin.change(10, "padding", "2");
     plugin.process(&vec![vec![0.0; 4096]; 2], &[256], &[change]);
     assert!(plugin.take_restart_request(), "no restart requested");
     plugin.restart();
-    assert_eq!(plugin.latency(), 1023 + 1536);
+    assert_eq!(plugin.latency(), 1023 + 512);
     assert_eq!(plugin.latency_changes_outside_activate(), 0);
 }
 
