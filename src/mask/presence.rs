@@ -241,6 +241,32 @@ mod tests {
     }
 
     #[test]
+    fn the_hangover_holds_a_frame_for_50_ms_after_speech() {
+        let bins = 1025;
+        let mut absence = SpeechAbsence::new(bins);
+        let mut out = vec![0.0; bins];
+        settle(&mut absence, &vec![10.0; bins], &mut out);
+        // Speech stops. The smoothed SNR keeps 0.62 per frame (exp(-10.7 / 22.4)), so the
+        // frame average stays above a tenth of its 10 dB peak for 4 frames (10 * 0.62^4 =
+        // 1.5, 0.62^5 = 0.9); the hangover holds 5 more (50 ms at 10.7 ms a frame: open while
+        // 50 - 10.7 k > 0 before the decrement, k = 0..4); then absence is certain.
+        let mut open_frames = 0;
+        for _ in 0..20 {
+            absence.estimate(&vec![0.001; bins], FRAME_S, BIN_HZ, 0.95, &mut out);
+            if out.iter().any(|&q| q < 1.0) {
+                open_frames += 1;
+            }
+        }
+        assert_eq!(open_frames, 4 + 5);
+        assert!(out.iter().all(|&q| q == 1.0));
+        // A reset forgets it.
+        settle(&mut absence, &vec![10.0; bins], &mut out);
+        absence.reset();
+        absence.estimate(&vec![0.001; bins], FRAME_S, BIN_HZ, 0.95, &mut out);
+        assert!(out.iter().all(|&q| q == 1.0));
+    }
+
+    #[test]
     fn likelihood_is_log_linear_between_minus_ten_and_minus_five_db() {
         assert_eq!(likelihood(0.1), 0.0);
         assert_eq!(likelihood(0.32), 1.0);
