@@ -26,7 +26,7 @@ pub fn db_to_gain(db: f32) -> f32 {
 }
 
 /// Per-bin power of the loudest channel (the linked mask) into `powers`.
-pub fn loudest_power(spectra: &[Vec<Complex<f32>>], powers: &mut [f32]) {
+fn loudest_power(spectra: &[Vec<Complex<f32>>], powers: &mut [f32]) {
     powers.fill(0.0);
     for spectrum in spectra {
         for (power, bin) in powers.iter_mut().zip(spectrum) {
@@ -36,7 +36,7 @@ pub fn loudest_power(spectra: &[Vec<Complex<f32>>], powers: &mut [f32]) {
 }
 
 /// Per-bin power of one channel into `powers`.
-pub fn channel_power(spectrum: &[Complex<f32>], powers: &mut [f32]) {
+fn channel_power(spectrum: &[Complex<f32>], powers: &mut [f32]) {
     for (power, bin) in powers.iter_mut().zip(spectrum) {
         *power = bin.norm_sqr();
     }
@@ -153,9 +153,9 @@ pub enum Estimator {
 
 /// Smallest a priori SNR (-30 dB): keeps the LSA gain finite and the decision-directed
 /// estimate from sticking at zero.
-const MIN_PRIOR_SNR: f32 = 1e-3;
+pub(super) const MIN_PRIOR_SNR: f32 = 1e-3;
 /// Largest SNR the statistical rules work with (120 dB).
-const MAX_SNR: f32 = 1e12;
+pub(super) const MAX_SNR: f32 = 1e12;
 /// The lowest gain the presence weighting pulls towards: -120 dB, the lowest floor setting
 /// (below it the floor reads -inf, and the logarithm needs a finite end).
 const MIN_PRESENCE_GAIN: f32 = 1e-6;

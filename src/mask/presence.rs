@@ -89,9 +89,9 @@ impl SpeechAbsence {
     }
 
     /// The absence probability of each bin into `absence`, from this frame's a priori SNRs.
-    /// `frame_s` is the hop in seconds, `bin_hz` the bin spacing; `most` caps the result
-    /// (Cohen's q_max), so that a bin far above its noise can still open, except in a frame
-    /// with no speech at all, where absence is 1.
+    /// `frame_s` is the hop in seconds, `bin_hz` the bin spacing; `most` caps Cohen's curve
+    /// (his q_max) before it is scaled by `PRESENT_ABSENCE_SCALE`, so that a bin far above its
+    /// noise can still open, except in a frame with no speech at all, where absence is 1.
     pub fn estimate(
         &mut self,
         prior_snrs: &[f32],
