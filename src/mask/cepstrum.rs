@@ -70,9 +70,9 @@ impl CepstralHistory {
         self.fresh = true;
     }
 
-    /// Takes over another history for a transform of `bins` bins (as many quefrencies).
-    pub fn copy_from(&mut self, other: &Self, bins: usize) {
-        self.smoothed[..bins].copy_from_slice(&other.smoothed[..bins]);
+    /// Takes over another history (a link switch keeps the geometry, so all of it is valid).
+    pub fn copy_from(&mut self, other: &Self) {
+        self.smoothed.copy_from_slice(&other.smoothed);
         self.fresh = other.fresh;
     }
 }

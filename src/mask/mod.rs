@@ -64,7 +64,7 @@ impl StatisticalHistory {
     fn copy_from(&mut self, other: &Self, bins: usize) {
         self.previous_clean_snr[..bins].copy_from_slice(&other.previous_clean_snr[..bins]);
         self.speech_absence.copy_from(&other.speech_absence, bins);
-        self.cepstral.copy_from(&other.cepstral, bins);
+        self.cepstral.copy_from(&other.cepstral);
     }
 
     fn regrid(&mut self, old_bins: usize, new_bins: usize, scratch: &mut [f32]) {
