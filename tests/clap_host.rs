@@ -339,6 +339,41 @@ fn latency_changes_only_inside_activate() {
     assert_eq!(plugin.latency_changes_outside_activate(), 0);
 }
 
+/// Qtractor 0.9.31 opening a session: it activates the plugin with its default parameters,
+/// loads the saved state into the active plugin, and reads `latency.get()` when the transport
+/// starts, before the first `process()`. The latency it reads must be the loaded state's.
+#[test]
+fn state_loaded_while_active_reports_its_latency_before_processing() {
+    let mut source = load();
+    let changes: Vec<(u32, f64)> = [("window_size", "1024"), ("padding", "4"), ("mix", "0")]
+        .iter()
+        .map(|&(id, text)| {
+            let param_id = clap_param_id(id);
+            (param_id, source.text_to_value(param_id, text))
+        })
+        .collect();
+    source.flush_params(&changes);
+    let state = source.save_state();
+
+    let mut plugin = load();
+    plugin.activate(48_000.0, 1024);
+    assert_eq!(plugin.latency(), 3071, "the defaults' latency");
+    assert!(plugin.load_state(&state), "state load");
+    let expected = 1023 + 1536;
+    assert_eq!(plugin.latency(), expected, "latency after the state load");
+    // The restart the changed latency calls for is asked for in the host's next main-thread
+    // callback, not inside the state load (Qtractor recreates the plugin on a restart).
+    assert!(
+        !plugin.take_restart_request(),
+        "restart asked for inside the state load"
+    );
+    plugin.service_main_thread();
+    assert!(plugin.take_restart_request(), "no restart requested");
+    // Without that restart, the plugin delays by what it reports.
+    let delay = impulse_delay(&mut plugin, 100, expected as usize + 2000, &[1024]);
+    assert_eq!(delay, expected as usize);
+}
+
 #[test]
 fn state_round_trips_exactly_and_bad_state_is_refused() {
     let mut original = load();

@@ -1674,12 +1674,55 @@ impl<P: ClapPlugin> Wrapper<P> {
             return false;
         }
 
-        // Reinitialize the plugin after loading state so it can respond to the new parameter values,
-        // and tell the host to rescan the parameter values.
+        // A state loaded into an active plugin that is not processing (a host opening a session
+        // loads it between `activate()` and `start_processing()`) reaches the plugin now, so
+        // that `latency.get()` already returns the latency of the loaded parameters. While
+        // processing, the next `process()` call sees them.
+        if self.is_activated.load(Ordering::SeqCst) && !self.is_processing.load(Ordering::SeqCst)
+        {
+            self.reactivate_with_loaded_state();
+        }
+
+        // Tell the host to rescan the parameter values.
         let task_posted = self.schedule_gui(Task::StateChanged);
         crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
 
         success
+    }
+
+    /// Runs [`Plugin::activate()`] again with the configuration of the current activation, after
+    /// state was loaded into an active plugin that is not processing, as NIH-plug reinitialized
+    /// a plugin after every state load. Hosts read `latency.get()` before the first `process()`
+    /// (Qtractor 0.9.31 at transport start) and would otherwise compensate the latency of the
+    /// parameters the plugin was activated with.
+    ///
+    /// If the latency changed, a restart is requested on the host's next main-thread callback,
+    /// never inline: Qtractor 0.9.31 answers `request_restart()` by destroying and recreating
+    /// the plugin, which would drop the state just loaded (and it never runs the callback).
+    fn reactivate_with_loaded_state(&self) {
+        let Some(buffer_config) = self.current_buffer_config.load() else {
+            return;
+        };
+        let audio_io_layout = self.current_audio_io_layout.load();
+        let old_latency = self.current_latency.load(Ordering::SeqCst);
+        let mut activate_context = self.make_activate_context();
+        let reactivated = match self.plugin.try_lock() {
+            Some(mut plugin) => permit_alloc(|| {
+                plugin.activate(&audio_io_layout, &buffer_config, &mut activate_context)
+            }),
+            None => false,
+        };
+        crate::nice_debug_assert!(reactivated, "Reactivating after a state load failed");
+        // NOTE: This needs to be dropped after the `plugin` lock to avoid deadlocks
+        drop(activate_context);
+
+        if self.current_latency.load(Ordering::SeqCst) != old_latency {
+            self.latency_changed.store(true, Ordering::SeqCst);
+            if self.tasks.push(Task::LatencyChanged).is_ok() {
+                let host = &self.host_callback;
+                unsafe_clap_call! { host=>request_callback(&**host) };
+            }
+        }
     }
 
     pub fn request_restart(&self) {
