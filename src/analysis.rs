@@ -427,9 +427,9 @@ mod tests {
             "loudest band {loudest}, expected {band}"
         );
         let mask = reader.new_mask().expect("a snapshot after 1 s");
-        // N = 2048 padded twice: M = 4096, M / 2 + 1 = 2049 bins.
-        assert_eq!(mask.config.unwrap().num_bins(), 2049);
-        assert_eq!(mask.gains().len(), 2049);
+        // N = 2048 padded four times: M = 8192, M / 2 + 1 = 4097 bins.
+        assert_eq!(mask.config.unwrap().num_bins(), 4097);
+        assert_eq!(mask.gains().len(), 4097);
     }
 
     #[test]

@@ -123,13 +123,13 @@ fn reported_latency_is_the_measured_delay_and_follows_geometry_changes() {
     let mut plugin = load();
     let sample_rate = 48_000.0;
     plugin.activate(sample_rate, 1024);
-    // Defaults: N = 2048, P = 2: N - 1 + (M - N) / 2 = 2047 + 1024 = 3071.
-    assert_eq!(plugin.latency(), 3071);
+    // Defaults: N = 2048, P = 4: N - 1 + (M - N) / 2 = 2047 + 3072 = 5119.
+    assert_eq!(plugin.latency(), 5119);
     let mix_off = plugin.change(0, "mix", "0");
     plugin.process(&vec![vec![0.0; 1024]; 2], &[1024], &[mix_off]);
     let delay = impulse_delay(&mut plugin, 1000, 20_000, &[256]);
-    println!("default geometry: reported 3071, measured {delay}");
-    assert_eq!(delay, 3071);
+    println!("default geometry: reported 5119, measured {delay}");
+    assert_eq!(delay, 5119);
 
     // (window_size, padding, expected latency N - 1 + (P - 1) N / 2)
     let geometries = [
@@ -302,7 +302,8 @@ fn latency_changes_only_inside_activate() {
 
     // The latency of those settings is known when the plugin is activated: no restart.
     plugin.activate(48_000.0, 512);
-    assert_eq!(plugin.latency(), 4095 + 2048);
+    // N = 4096 at the default P = 4: 4095 + 3 * 4096 / 2.
+    assert_eq!(plugin.latency(), 4095 + 6144);
     plugin.process(&vec![vec![0.0; 2048]; 2], &[512], &[]);
     assert!(
         !plugin.take_restart_request(),
@@ -327,15 +328,15 @@ fn latency_changes_only_inside_activate() {
     );
     plugin.activate(48_000.0, 512);
     // Read by the host after activation, not announced (see the test above).
-    assert_eq!(plugin.latency(), 1023 + 512);
+    assert_eq!(plugin.latency(), 1023 + 1536);
     assert!(!plugin.take_latency_changed(), "changed() in activate");
 
     // The same while the host's main thread keeps up: a restart request, never `changed()`.
-    let change = plugin.change(10, "padding", "4");
+    let change = plugin.change(10, "padding", "2");
     plugin.process(&vec![vec![0.0; 4096]; 2], &[256], &[change]);
     assert!(plugin.take_restart_request(), "no restart requested");
     plugin.restart();
-    assert_eq!(plugin.latency(), 1023 + 1536);
+    assert_eq!(plugin.latency(), 1023 + 512);
     assert_eq!(plugin.latency_changes_outside_activate(), 0);
 }
 
@@ -357,7 +358,7 @@ fn state_loaded_while_active_reports_its_latency_before_processing() {
 
     let mut plugin = load();
     plugin.activate(48_000.0, 1024);
-    assert_eq!(plugin.latency(), 3071, "the defaults' latency");
+    assert_eq!(plugin.latency(), 5119, "the defaults' latency");
     assert!(plugin.load_state(&state), "state load");
     let expected = 1023 + 1536;
     assert_eq!(plugin.latency(), expected, "latency after the state load");

@@ -452,12 +452,12 @@ fn render_reports_one_summary_line_and_replaces_an_old_output() {
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stderr(&output);
     assert_eq!(text.lines().count(), 1, "{text}");
-    // Default geometry N = 2048, P = 2: latency N - 1 + (M - N) / 2 = 2047 + 1024.
+    // Default geometry N = 2048, P = 4: latency N - 1 + (M - N) / 2 = 2047 + 3072.
     assert!(
         text.starts_with("wrote out.wav (2 ch, 48000 Hz, 32-bit float, 0.25 s)"),
         "{text}"
     );
-    assert!(text.contains("latency removed: 3071 samples"), "{text}");
+    assert!(text.contains("latency removed: 5119 samples"), "{text}");
     let (_, rendered) = read_wav(&dir.path().join("out.wav"));
     assert_eq!(rendered[0].len(), 12_000);
     assert_eq!(listing(dir.path()), ["in.wav", "out.wav"]);
@@ -1067,7 +1067,7 @@ fn a_batch_renders_every_format_reports_the_bad_files_and_leaves_no_temporary() 
     assert_eq!(files.len(), 9);
     for file in files {
         let done = file["status"] == "done";
-        assert_eq!(done, file["latency_removed"] == 3071, "{file}");
+        assert_eq!(done, file["latency_removed"] == 5119, "{file}");
         assert_eq!(done, file["peak_dbfs"].is_number(), "{file}");
         assert_eq!(!done, file["error"].is_string(), "{file}");
     }

@@ -160,9 +160,9 @@ mod tests {
 
     #[test]
     fn latency_of_the_default_geometry() {
-        // N = 2048, P = 2: N - 1 + (M - N) / 2 = 2047 + 1024 = 3071 samples = 63.98 ms.
+        // N = 2048, P = 4: N - 1 + (M - N) / 2 = 2047 + 3072 = 5119 samples = 106.65 ms.
         let config = crate::processor::stft_config(&Settings::default());
-        assert_eq!(config.latency_samples(), 3071);
-        assert!((latency_ms(3071, 48_000.0) - 63.979).abs() < 1e-3);
+        assert_eq!(config.latency_samples(), 5119);
+        assert!((latency_ms(5119, 48_000.0) - 106.646).abs() < 1e-3);
     }
 }

@@ -32,16 +32,16 @@ const PEAK_MAX: f32 = 10.0;
 const FRAME_BAND_HZ: f32 = 8000.0;
 /// A frame within 50 ms after one that holds speech still counts as holding speech: word
 /// endings and weak syllables that fall below `ZETA_MIN` keep the bins their neighbourhood
-/// vouches for instead of dropping to the floor. Measured on the tuning voices at the
-/// defaults (with `PRESENT_ABSENCE_SCALE`): dPESQ +0.01 to +0.06 and dSI-SDR +0.1 to +0.2 dB
-/// at 0 to 20 dB SNR, the pauses' kurtosis ratio +0.56 -> +1.24 (noisereduce with a noise
-/// clip: +1.50); 100 ms (at padding 4) gained no dPESQ and raised it further.
+/// vouches for instead of dropping to the floor. Measured on the tuning voices at N = 2048,
+/// P = 4 (with `PRESENT_ABSENCE_SCALE`): dPESQ +0.01 to +0.05 and dSI-SDR +0.1 to +0.2 dB at
+/// 0 to 20 dB SNR; 100 ms gained no dPESQ and raised the pauses' kurtosis ratio from +1.14
+/// to +1.49.
 const HANGOVER_S: f32 = 0.05;
 /// In a frame that holds speech, the a priori absence is half of Cohen's: a bin whose own
 /// SNR is high opens even where its neighbourhood is quiet, so consonants and weak
 /// harmonics are kept. Frames with no speech at all keep certain absence, so the pauses stay
-/// at the floor. Measured on the tuning voices at the defaults: dPESQ +0.00/+0.02/+0.09/+0.08
-/// at 0/5/10/20 dB SNR, the kurtosis ratio +0.46 -> +0.56; a quarter lost dPESQ at 0 dB.
+/// at the floor. Measured on the tuning voices at N = 2048, P = 4: dPESQ +0.02 to +0.10 at
+/// 0 to 20 dB SNR, the kurtosis ratio +0.51 to +0.57; a quarter lost dPESQ at 0 dB (at P = 2).
 const PRESENT_ABSENCE_SCALE: f32 = 0.5;
 /// Smoothed a priori SNRs are averaged only up to 40 dB: above that a bin is speech whatever
 /// its neighbours, and the running sums (rebuilt every frame) stay precise.

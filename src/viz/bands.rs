@@ -4,8 +4,8 @@
 //! than a bin.
 
 /// Bands: 256 over 20 Hz .. 24 kHz is a 1/25-octave grid, about one texel per 1.3 points
-/// of a 330-point-tall spectrogram. A band is wider than a bin of the default 4096-point
-/// transform (N = 2048, P = 2: 11.7 Hz at 48 kHz) above about 420 Hz, where it folds its
+/// of a 330-point-tall spectrogram. A band is wider than a bin of the default 8192-point
+/// transform (N = 2048, P = 4: 5.9 Hz at 48 kHz) above about 210 Hz, where it folds its
 /// bins, and narrower below, where it interpolates.
 pub const BANDS: usize = 256;
 /// Bottom edge of the lowest band: the lower limit of hearing.

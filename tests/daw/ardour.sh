@@ -28,7 +28,7 @@
 #               prints the cut where the key is loudest and where it is silent, and how much later
 #               the cut lines up best. Ardour 7.3 does not delay the key by the plugin's latency
 #               (it reads "T 1" that much ahead, "T 2" not: T 2 and its send report latency 0),
-#               so the ducking comes one latency (3071 samples) after the voice; not a verdict
+#               so the ducking comes one latency (5119 samples at the defaults) after the voice; not a verdict
 #               on the plugin, which the clack-host test measures (tests/sidechain.rs).
 set -uo pipefail
 
