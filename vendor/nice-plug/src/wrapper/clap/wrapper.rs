@@ -1705,6 +1705,8 @@ impl<P: ClapPlugin> Wrapper<P> {
         };
         let audio_io_layout = self.current_audio_io_layout.load();
         let old_latency = self.current_latency.load(Ordering::SeqCst);
+        // A change from an earlier `process()` the host has not restarted for yet stays pending.
+        let unreported = self.latency_changed.load(Ordering::SeqCst);
         let mut activate_context = self.make_activate_context();
         let reactivated = match self.plugin.try_lock() {
             Some(mut plugin) => permit_alloc(|| {
@@ -1716,7 +1718,7 @@ impl<P: ClapPlugin> Wrapper<P> {
         // NOTE: This needs to be dropped after the `plugin` lock to avoid deadlocks
         drop(activate_context);
 
-        if self.current_latency.load(Ordering::SeqCst) != old_latency {
+        if unreported || self.current_latency.load(Ordering::SeqCst) != old_latency {
             self.latency_changed.store(true, Ordering::SeqCst);
             if self.tasks.push(Task::LatencyChanged).is_ok() {
                 let host = &self.host_callback;
