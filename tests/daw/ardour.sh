@@ -18,7 +18,8 @@
 #   latency     plugin track (Reference absolute, Threshold -140: passes everything) + polarity-
 #               inverted dry track null to <= -60 dB after the first 0.1 s (where the gate opens
 #               with its attack time): Ardour compensated the reported latency exactly
-#   reload      the saved session, reopened in a new process, exports the automated mix identically
+#   reload      the saved session (window size 1024, not the default), reopened in a new process,
+#               exports the automated mix identically and reports the saved latency, not the default one
 #   blocksize   a static render is identical at engine buffer sizes 32, 64 and 1024
 #   silence     at its defaults, on a region that starts after 1.5 s of digital silence in the
 #               timeline, the plugin cuts steady noise by more than 10 dB from 2 s after the noise
@@ -168,7 +169,7 @@ if mode == "reload" then
   sleep(0.3)
   local p = t1:nth_plugin(0)
   assert(not p:isnil(), "plugin missing after reload")
-  print("RELOADED", p:to_insert():plugin(0):name(), "latency", p:signal_latency())
+  print("RELOADED latency", p:signal_latency(), t1:signal_latency())
   export("reloaded")
   done()
   return -- quit() only ends the interpreter after the script
@@ -243,6 +244,11 @@ elseif mode == "sidechain" then
   export("sidechain")
 elseif mode == "main" then
   set("Reference", 0)
+  -- A window size other than the default's, so the reopened session has to restore a latency
+  -- of its own (N = 1024: 2559 samples at the default padding 4) rather than the defaults'.
+  set("Window Size", 10)
+  sleep(0.3)
+  print("SAVED latency", p:signal_latency(), t1:signal_latency())
   -- Threshold automation, -140 -> +20 dB (its whole range) across the session, in Play mode
   local al, cl = ARDOUR.LuaAPI.plugin_automation(p, which["threshold"])
   assert(not al:isnil(), "no automation list")
@@ -464,7 +470,11 @@ check automation "$(verdict "$R")" "Threshold -140 -> +20 dB lane: $(detail "$R"
 R=$(m null "$OUT/input.wav" "$OUT/export/null/null.wav")
 check latency "$(verdict "$R")" "plugin track + inverted dry track: $(detail "$R")"
 R=$(m same "$OUT/export/main/automation.wav" "$OUT/export/reload/reloaded.wav")
-check reload "$(verdict "$R")" "reopened session vs. before saving: $(detail "$R")"
+read -r _ _ SLAT _ < <(grep -m1 '^SAVED latency' "$OUT/main.log")
+read -r _ _ RLAT RTLAT < <(grep -m1 '^RELOADED latency' "$OUT/reload.log")
+V=$(verdict "$R")
+if [ -z "${SLAT:-}" ] || [ "$SLAT" = "${PLAT:-}" ] || [ "${RLAT:-}" != "$SLAT" ] || [ "${RTLAT:-}" != "$SLAT" ]; then V=BAD; fi
+check reload "$V" "reopened session (window 1024) vs. before saving: $(detail "$R"); latency saved ${SLAT:-none}, reopened ${RLAT:-none} (track ${RTLAT:-none})"
 R32=$(m same "$OUT/export/bs1024/static.wav" "$OUT/export/bs32/static.wav")
 R64=$(m same "$OUT/export/bs1024/static.wav" "$OUT/export/bs64/static.wav")
 [ "$(verdict "$R32")" = OK ] && [ "$(verdict "$R64")" = OK ] && V=OK || V=BAD
