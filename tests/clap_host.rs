@@ -273,6 +273,21 @@ fn lowpass(signal: &[f32]) -> Vec<f32> {
         .collect()
 }
 
+/// The state a new, never activated instance saves after a host flushed these settings (as
+/// `--set` text) to it.
+fn saved_state(settings: &[(&str, &str)]) -> Vec<u8> {
+    let mut plugin = load();
+    let changes: Vec<(u32, f64)> = settings
+        .iter()
+        .map(|&(id, text)| {
+            let param_id = clap_param_id(id);
+            (param_id, plugin.text_to_value(param_id, text))
+        })
+        .collect();
+    plugin.flush_params(&changes);
+    plugin.save_state()
+}
+
 /// nice-plug's CLAP state: a little-endian u64 length, then JSON.
 fn state_json(state: &[u8]) -> serde_json::Value {
     let length = u64::from_le_bytes(state[..8].try_into().unwrap()) as usize;
@@ -345,16 +360,7 @@ fn latency_changes_only_inside_activate() {
 /// starts, before the first `process()`. The latency it reads must be the loaded state's.
 #[test]
 fn state_loaded_while_active_reports_its_latency_before_processing() {
-    let mut source = load();
-    let changes: Vec<(u32, f64)> = [("window_size", "1024"), ("padding", "4"), ("mix", "0")]
-        .iter()
-        .map(|&(id, text)| {
-            let param_id = clap_param_id(id);
-            (param_id, source.text_to_value(param_id, text))
-        })
-        .collect();
-    source.flush_params(&changes);
-    let state = source.save_state();
+    let state = saved_state(&[("window_size", "1024"), ("padding", "4"), ("mix", "0")]);
 
     let mut plugin = load();
     plugin.activate(48_000.0, 1024);
@@ -377,16 +383,7 @@ fn state_loaded_while_active_reports_its_latency_before_processing() {
 
 #[test]
 fn state_round_trips_exactly_and_bad_state_is_refused() {
-    let mut original = load();
-    let changes: Vec<(u32, f64)> = [("threshold", "-12"), ("mode", "binary"), ("floor", "-50")]
-        .iter()
-        .map(|(id, text)| {
-            let param_id = clap_param_id(id);
-            (param_id, original.text_to_value(param_id, text))
-        })
-        .collect();
-    original.flush_params(&changes);
-    let state = original.save_state();
+    let state = saved_state(&[("threshold", "-12"), ("mode", "binary"), ("floor", "-50")]);
 
     let mut restored = load();
     assert!(restored.load_state(&state));
