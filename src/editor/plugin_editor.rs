@@ -340,6 +340,9 @@ impl ParamAccess for HostParams<'_> {
 
     fn set_curve(&mut self, curve: Curve) {
         self.curve.replace(curve);
+        // The curve is saved state but no parameter: the host would not know the project
+        // changed.
+        self.gui.mark_state_dirty();
     }
 }
 
@@ -395,6 +398,10 @@ mod tests {
         }
 
         fn request_restart(&self) {}
+
+        fn mark_state_dirty(&self) {
+            self.calls.lock().unwrap().push("dirty".into());
+        }
     }
 
     #[test]
@@ -422,7 +429,8 @@ mod tests {
             gui: &gui,
             curve: &app.curve,
         };
-        // The curve goes to the parameters' shared state, which the plugin saves.
+        // The curve goes to the parameters' shared state, which the plugin saves, and the
+        // host is told the state changed (no parameter tells it).
         let drawn = Curve::new(&[crate::mask::curve::Node {
             hz: 4000.0,
             db: 20.0,
@@ -430,6 +438,8 @@ mod tests {
         access.set_curve(drawn);
         assert_eq!(params.threshold_curve.get(), drawn);
         assert_eq!(access.curve(), drawn);
+        assert_eq!(*host.calls.lock().unwrap(), ["dirty"]);
+        host.calls.lock().unwrap().clear();
         let cases = [
             ("threshold", -42.5),
             ("window_size", 512.0),

@@ -649,6 +649,10 @@ impl<P: ClapPlugin> nice_plug_core::context::gui::GuiContextInner for WrapperGui
     fn request_restart(&self) {
         self.wrapper.upgrade().unwrap().request_restart();
     }
+
+    fn mark_state_dirty(&self) {
+        self.wrapper.upgrade().unwrap().mark_state_dirty();
+    }
 }
 
 /// A remote control section. The plugin can fill this with information for one or more pages.

@@ -41,7 +41,7 @@ use clap_sys::ext::render::{
     CLAP_EXT_RENDER, CLAP_RENDER_OFFLINE, CLAP_RENDER_REALTIME, clap_plugin_render,
     clap_plugin_render_mode,
 };
-use clap_sys::ext::state::{CLAP_EXT_STATE, clap_plugin_state};
+use clap_sys::ext::state::{CLAP_EXT_STATE, clap_host_state, clap_plugin_state};
 use clap_sys::ext::tail::{CLAP_EXT_TAIL, clap_plugin_tail};
 use clap_sys::ext::thread_check::{CLAP_EXT_THREAD_CHECK, clap_host_thread_check};
 use clap_sys::ext::track_info::CLAP_EXT_TRACK_INFO;
@@ -250,6 +250,8 @@ pub struct Wrapper<P: ClapPlugin> {
     output_parameter_events: ArrayQueue<OutputParamEvent>,
 
     host_thread_check: AtomicRefCell<Option<ClapPtr<clap_host_thread_check>>>,
+    /// For telling the host that state outside the parameters changed.
+    host_state: AtomicRefCell<Option<ClapPtr<clap_host_state>>>,
 
     clap_plugin_remote_controls: clap_plugin_remote_controls,
     /// The plugin's remote control pages, if it defines any. Filled when initializing the plugin.
@@ -309,6 +311,8 @@ pub enum Task<P: Plugin> {
     #[cfg(feature = "editor")]
     ParameterModulationChanged(u32, f32),
     StateChanged,
+    /// Inform the host that the plugin's state changed outside its parameters.
+    StateDirty,
     /// Inform the host that the latency has changed.
     LatencyChanged,
     /// Inform the host that the voice info has changed.
@@ -434,6 +438,12 @@ impl<P: ClapPlugin> MainThreadExecutor<Task<P>> for Wrapper<P> {
                         .get()
                         .handle
                         .param_modulation_changed(param_id, modulation_offset);
+                }
+            }
+            Task::StateDirty => {
+                if let Some(host_state) = &*self.host_state.borrow() {
+                    crate::nice_debug_assert!(is_gui_thread);
+                    unsafe_clap_call! { host_state=>mark_dirty(&*self.host_callback) };
                 }
             }
             Task::LatencyChanged => match &*self.host_latency.borrow() {
@@ -707,6 +717,7 @@ impl<P: ClapPlugin> Wrapper<P> {
             output_parameter_events: ArrayQueue::new(OUTPUT_EVENT_QUEUE_CAPACITY),
 
             host_thread_check: AtomicRefCell::new(None),
+            host_state: AtomicRefCell::new(None),
 
             clap_plugin_remote_controls: clap_plugin_remote_controls {
                 count: Some(Self::ext_remote_controls_count),
@@ -1731,6 +1742,12 @@ impl<P: ClapPlugin> Wrapper<P> {
         unsafe_clap_call! { &*self.host_callback=>request_restart(&*self.host_callback) };
     }
 
+    /// Tells the host, on its main thread, that state outside the parameters changed.
+    pub fn mark_state_dirty(&self) {
+        let task_posted = self.schedule_gui(Task::StateDirty);
+        crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
+    }
+
     unsafe extern "C" fn init(plugin: *const clap_plugin) -> bool {
         check_null_ptr!(false, plugin, unsafe { (*plugin).plugin_data });
         let wrapper = unsafe { &*((*plugin).plugin_data as *const Self) };
@@ -1762,6 +1779,8 @@ impl<P: ClapPlugin> Wrapper<P> {
                 &wrapper.host_callback,
                 CLAP_EXT_THREAD_CHECK,
             );
+            *wrapper.host_state.borrow_mut() =
+                query_host_extension::<clap_host_state>(&wrapper.host_callback, CLAP_EXT_STATE);
         }
 
         #[cfg(feature = "editor")]

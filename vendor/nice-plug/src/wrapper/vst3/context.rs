@@ -496,4 +496,16 @@ impl<P: Vst3Plugin + Send> GuiContextInner for WrapperGuiContext<P> {
     fn request_restart(&self) {
         self.inner.upgrade().unwrap().request_restart();
     }
+
+    fn mark_state_dirty(&self) {
+        use vst3::Steinberg::Vst::{IComponentHandler2, IComponentHandler2Trait};
+
+        let inner = self.inner.upgrade().unwrap();
+        // Called from the editor, as the parameter gestures above are.
+        if let Some(handler) = &*inner.component_handler.borrow()
+            && let Some(handler2) = handler.cast::<IComponentHandler2>()
+        {
+            unsafe { handler2.setDirty(1) };
+        }
+    }
 }
