@@ -364,14 +364,7 @@ impl<P: ClapPlugin> EventLoop<Task<P>, Wrapper<P>> for Wrapper<P> {
             self.execute(task, true);
             true
         } else {
-            let success = self.tasks.push(task).is_ok();
-            if success {
-                // CLAP lets us use the host's event loop instead of having to implement our own
-                let host = &self.host_callback;
-                unsafe_clap_call! { host=>request_callback(&**host) };
-            }
-
-            success
+            self.queue_for_main_thread(task)
         }
     }
 
@@ -1731,11 +1724,21 @@ impl<P: ClapPlugin> Wrapper<P> {
 
         if unreported || self.current_latency.load(Ordering::SeqCst) != old_latency {
             self.latency_changed.store(true, Ordering::SeqCst);
-            if self.tasks.push(Task::LatencyChanged).is_ok() {
-                let host = &self.host_callback;
-                unsafe_clap_call! { host=>request_callback(&**host) };
-            }
+            let task_posted = self.queue_for_main_thread(Task::LatencyChanged);
+            crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
         }
+    }
+
+    /// Runs `task` in the host's next main-thread callback, even when called on the main thread.
+    fn queue_for_main_thread(&self, task: Task<P>) -> bool {
+        let success = self.tasks.push(task).is_ok();
+        if success {
+            // CLAP lets us use the host's event loop instead of having to implement our own
+            let host = &self.host_callback;
+            unsafe_clap_call! { host=>request_callback(&**host) };
+        }
+
+        success
     }
 
     pub fn request_restart(&self) {
