@@ -339,10 +339,12 @@ impl ParamAccess for HostParams<'_> {
     }
 
     fn set_curve(&mut self, curve: Curve) {
-        self.curve.replace(curve);
         // The curve is saved state but no parameter: the host would not know the project
         // changed.
-        self.gui.mark_state_dirty();
+        if self.curve.get() != curve {
+            self.curve.replace(curve);
+            self.gui.mark_state_dirty();
+        }
     }
 }
 
@@ -438,6 +440,9 @@ mod tests {
         access.set_curve(drawn);
         assert_eq!(params.threshold_curve.get(), drawn);
         assert_eq!(access.curve(), drawn);
+        assert_eq!(*host.calls.lock().unwrap(), ["dirty"]);
+        // Setting the curve it already has changes nothing.
+        access.set_curve(drawn);
         assert_eq!(*host.calls.lock().unwrap(), ["dirty"]);
         host.calls.lock().unwrap().clear();
         let cases = [

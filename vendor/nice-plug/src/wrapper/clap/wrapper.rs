@@ -252,6 +252,9 @@ pub struct Wrapper<P: ClapPlugin> {
     host_thread_check: AtomicRefCell<Option<ClapPtr<clap_host_thread_check>>>,
     /// For telling the host that state outside the parameters changed.
     host_state: AtomicRefCell<Option<ClapPtr<clap_host_state>>>,
+    /// A `Task::StateDirty` is queued and not yet run: an editor marks the state dirty on every
+    /// frame of a drag, and one call per main-thread callback is enough.
+    state_dirty_pending: AtomicBool,
 
     clap_plugin_remote_controls: clap_plugin_remote_controls,
     /// The plugin's remote control pages, if it defines any. Filled when initializing the plugin.
@@ -434,6 +437,7 @@ impl<P: ClapPlugin> MainThreadExecutor<Task<P>> for Wrapper<P> {
                 }
             }
             Task::StateDirty => {
+                self.state_dirty_pending.store(false, Ordering::SeqCst);
                 if let Some(host_state) = &*self.host_state.borrow() {
                     crate::nice_debug_assert!(is_gui_thread);
                     unsafe_clap_call! { host_state=>mark_dirty(&*self.host_callback) };
@@ -711,6 +715,7 @@ impl<P: ClapPlugin> Wrapper<P> {
 
             host_thread_check: AtomicRefCell::new(None),
             host_state: AtomicRefCell::new(None),
+            state_dirty_pending: AtomicBool::new(false),
 
             clap_plugin_remote_controls: clap_plugin_remote_controls {
                 count: Some(Self::ext_remote_controls_count),
@@ -1747,8 +1752,12 @@ impl<P: ClapPlugin> Wrapper<P> {
 
     /// Tells the host, on its main thread, that state outside the parameters changed.
     pub fn mark_state_dirty(&self) {
-        let task_posted = self.schedule_gui(Task::StateDirty);
-        crate::nice_debug_assert!(task_posted, "The task queue is full, dropping task...");
+        if !self.state_dirty_pending.swap(true, Ordering::SeqCst)
+            && !self.schedule_gui(Task::StateDirty)
+        {
+            self.state_dirty_pending.store(false, Ordering::SeqCst);
+            crate::nice_debug_assert_failure!("The task queue is full, dropping task...");
+        }
     }
 
     unsafe extern "C" fn init(plugin: *const clap_plugin) -> bool {
